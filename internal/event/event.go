@@ -1,0 +1,187 @@
+package event
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Type is an event type: a syscall name (evt.type) or a pseudo-event.
+type Type uint16
+
+// Event types. The numeric values are internal and may change; the string
+// form (String, ParseType) is the stable, documented one.
+const (
+	TypeUnknown  Type = iota
+	TypeExecve        // execve(2) returned successfully: a new program image
+	TypeExecveat      // execveat(2) returned successfully
+	TypeClone         // clone(2) (or a kernel-internal task creation)
+	TypeClone3        // clone3(2)
+	TypeFork          // fork(2)
+	TypeVfork         // vfork(2)
+	TypeProcExit      // the last thread of a process exited (Falco's procexit)
+	TypeDrop          // the source lost events; Drop says how many
+	numTypes
+)
+
+var typeNames = [numTypes]string{
+	TypeUnknown:  "unknown",
+	TypeExecve:   "execve",
+	TypeExecveat: "execveat",
+	TypeClone:    "clone",
+	TypeClone3:   "clone3",
+	TypeFork:     "fork",
+	TypeVfork:    "vfork",
+	TypeProcExit: "procexit",
+	TypeDrop:     "drop",
+}
+
+// String returns the type's stable name, e.g. "execve".
+func (t Type) String() string {
+	if t < numTypes {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("type(%d)", uint16(t))
+}
+
+// ParseType returns the Type named s.
+func ParseType(s string) (Type, error) {
+	for i, n := range typeNames {
+		if n == s && Type(i) != TypeUnknown {
+			return Type(i), nil
+		}
+	}
+	return TypeUnknown, fmt.Errorf("unknown event type %q", s)
+}
+
+// Types returns every known type except TypeUnknown, in numeric order.
+func Types() []Type {
+	out := make([]Type, 0, numTypes-1)
+	for t := TypeUnknown + 1; t < numTypes; t++ {
+		out = append(out, t)
+	}
+	return out
+}
+
+// IsExec reports whether t starts a new program image.
+func (t Type) IsExec() bool { return t == TypeExecve || t == TypeExecveat }
+
+// IsClone reports whether t creates a new task.
+func (t Type) IsClone() bool {
+	return t == TypeClone || t == TypeClone3 || t == TypeFork || t == TypeVfork
+}
+
+// Event is one thing that happened on a host.
+type Event struct {
+	// Time is when it happened (wall clock).
+	Time time.Time
+	Type Type
+	// Host is the name of the host the event comes from.
+	Host string
+	// Process is the process that did it. For clone events it is the new
+	// task (the child), whose parent is Process.PPID.
+	Process Process
+	// Ancestors are filled by the process table: [0] is the parent, then
+	// its parent, up to init or a depth cap.
+	Ancestors []Ancestor
+
+	// Type-specific details; exactly the one matching Type is set.
+	Exec  *Exec
+	Clone *Clone
+	Exit  *Exit
+	Drop  *Drop
+}
+
+// Process is the identity and attributes of a process (a thread group).
+type Process struct {
+	PID  uint32 // thread group id, as user space calls a pid
+	TID  uint32 // the thread that acted
+	PPID uint32 // real parent's thread group id
+	// ExecID identifies this process image: stable across PID reuse,
+	// changed by exec. See NewExecID.
+	ExecID string
+	Name   string   // comm: the kernel's short task name
+	Exe    string   // absolute path of the executable file
+	Args   []string // argv, Args[0] included
+	// ArgsTruncated is set when argv was longer than the capture limit and
+	// Args holds only its beginning.
+	ArgsTruncated bool
+	Cwd           string
+
+	UID, GID, EUID, EGID uint32
+	// LoginUID is the audit login uid; NoLoginUID when unset.
+	LoginUID uint32
+	SID      uint32 // session id (in the initial pid namespace)
+	// TTY is the controlling terminal as a device number in the kernel's
+	// new_encode_dev form (as /proc/PID/stat tty_nr), 0 when none.
+	TTY       uint32
+	StartTime time.Time // when the process (thread group) was created
+	CgroupID  uint64    // cgroup v2 id of the acting task
+
+	ExeUpperLayer bool // executable is on an overlayfs upper layer
+	ExeFromMemfd  bool // executable is a memfd (memfd_create)
+	ExeDeleted    bool // executable file was unlinked when it ran
+}
+
+// NoLoginUID is the value of an unset audit login uid ((uid_t)-1).
+const NoLoginUID = ^uint32(0)
+
+// Ancestor is the short identity of one ancestor process.
+type Ancestor struct {
+	PID    uint32
+	ExecID string
+	Name   string
+	Exe    string
+	Args   []string
+}
+
+// Exec details a successful execve/execveat.
+type Exec struct {
+	// Filename is the path as the caller passed it to exec (may be
+	// relative, or /dev/fd/N for fexecve); Process.Exe is the resolved one.
+	Filename string
+}
+
+// Clone details the creation of a task.
+type Clone struct {
+	// Flags are the clone flags the caller passed (0 for fork/vfork or
+	// when unknown).
+	Flags uint64
+	// Thread is set when the new task is a thread of an existing process
+	// rather than a new process.
+	Thread bool
+}
+
+// Exit details how a process ended.
+type Exit struct {
+	Code       int32 // exit status (0-255) when the process exited
+	Signal     int32 // killing signal, 0 when the process exited by itself
+	CoreDumped bool
+}
+
+// Drop reports events a source lost, by the kind of event lost.
+type Drop struct {
+	Lost map[string]uint64
+}
+
+// Total returns the sum of all lost counts.
+func (d *Drop) Total() uint64 {
+	var n uint64
+	for _, v := range d.Lost {
+		n += v
+	}
+	return n
+}
+
+// NewExecID derives the identifier of a process image from the boot it runs
+// in, its pid, and a boot-time timestamp in nanoseconds (the exec time for
+// an exec'd image, the start time for a forked one). The result is
+// URL-safe base64 without padding (22 characters).
+func NewExecID(bootID [16]byte, pid uint32, bootNs uint64) string {
+	var b [16]byte
+	copy(b[:4], bootID[:4])
+	binary.BigEndian.PutUint32(b[4:8], pid)
+	binary.BigEndian.PutUint64(b[8:], bootNs)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
