@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
+/*
+ * Helpers shared by Vigil's BPF programs: configuration, the ring buffer and
+ * its loss counters, per-CPU scratch, task identity and path resolution.
+ */
+#ifndef VIGIL_COMMON_H
+#define VIGIL_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "vigil.h"
+
+/* Set by the loader before load (cilium/ebpf VariableSpec.Set). */
+const volatile __u32 agent_tgid = 0;
+/* Bytes waiting in the ring buffer above which a record wakes the reader;
+ * below it the reader is not woken (it polls on a short deadline), so busy
+ * hosts pay one wake-up per batch. 0 wakes on every record. */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 23); /* resized by the loader */
+} events SEC(".maps");
+
+/* Records that did not fit in the ring buffer, by enum vigil_kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_KIND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct scratch {
+	__u8 buf[VIGIL_SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+static __always_inline void count_drop(__u32 kind)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &kind);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline __u64 ringbuf_flags(void)
+{
+	if (wakeup_bytes == 0)
+		return 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Sends size bytes of data as one record, counting a loss on failure. */
+static __always_inline void submit(void *data, __u64 size, __u32 kind)
+{
+	if (bpf_ringbuf_output(&events, data, size, ringbuf_flags()) < 0)
+		count_drop(kind);
+}
+
+static __always_inline bool is_agent(__u32 tgid)
+{
+	return agent_tgid != 0 && tgid == agent_tgid;
+}
+
+/* The kernel's new_encode_dev(), as /proc/PID/stat reports tty_nr. */
+static __always_inline __u32 encode_dev(__u32 major, __u32 minor)
+{
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
+static __always_inline __u32 task_tty(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty)
+		return 0;
+	int index = BPF_CORE_READ(tty, index);
+	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+	if (!drv)
+		return 0;
+	__u32 major = BPF_CORE_READ(drv, major);
+	__u32 minor = BPF_CORE_READ(drv, minor_start) + index;
+	return encode_dev(major, minor);
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+static __always_inline __u32 task_sid(struct task_struct *task)
+{
+	struct pid *sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID]);
+	if (!sid)
+		return 0;
+	return BPF_CORE_READ(sid, numbers[0].nr);
+}
+
+static __always_inline __u32 task_loginuid(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->loginuid))
+		return BPF_CORE_READ(task, loginuid.val);
+	return (__u32)-1;
+}
+
+/* Fills the common head from a task (not necessarily current). */
+static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task,
+				      __u32 kind)
+{
+	t->ktime = bpf_ktime_get_boot_ns();
+	t->kind = kind;
+	t->flags = 0;
+	t->pid = BPF_CORE_READ(task, tgid);
+	t->tid = BPF_CORE_READ(task, pid);
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	t->cgroup_id = task_cgroup_id(task);
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	t->uid = BPF_CORE_READ(cred, uid.val);
+	t->gid = BPF_CORE_READ(cred, gid.val);
+	t->euid = BPF_CORE_READ(cred, euid.val);
+	t->egid = BPF_CORE_READ(cred, egid.val);
+	t->loginuid = task_loginuid(task);
+	t->sid = task_sid(task);
+	t->tty = task_tty(task);
+	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+		t->flags |= VIGIL_F_KTHREAD;
+	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), BPF_CORE_READ(task, comm));
+	t->_pad = 0;
+}
+
+/* The syscall the current task is in, from its saved registers. */
+static __always_inline long current_syscall_nr(struct pt_regs **regsp)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	*regsp = regs;
+	if (!regs)
+		return -1;
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ((struct user_pt_regs *)regs, regs[8]);
+#else
+	return -1;
+#endif
+}
+
+#define SCRATCH_MASK (VIGIL_SCRATCH - 1)
+/* Paths and the exec filename are written below HEAD_MASK; masking an
+ * offset with it lets the verifier bound each write. */
+#define HEAD_MASK 16383
+
+/* State of one path walk, advanced by path_step under bpf_loop. */
+struct path_walk {
+	/* kernel pointers, kept as integers (the map holds no typed pointers) */
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u64 root_dentry;
+	__u64 root_mnt;
+	__u32 off;   /* next write offset in the scratch buffer */
+	__u32 start; /* where this path began */
+	__u8 done;   /* reached the root */
+	__u8 trunc;  /* stopped early: too deep, too long or unreadable */
+	__u8 pseudo; /* leaf is the root of an internal mount (memfd, pipe) */
+};
+
+/*
+ * The walk's state lives in a per-CPU map rather than on the stack: values
+ * loaded from map memory are unknown to the verifier, so every iteration of
+ * the callback looks the same and verification converges at once instead
+ * of tracking a different offset per iteration.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_walk);
+} walk_map SEC(".maps");
+
+/* One step: crosses a mount or writes one component. 1 stops the loop. */
+static long path_step(__u32 i, void *ctx)
+{
+	__u32 zero = 0;
+	struct path_walk *w = bpf_map_lookup_elem(&walk_map, &zero);
+	if (!w)
+		return 1;
+	struct dentry *dentry = (struct dentry *)w->dentry;
+	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+		w->done = 1;
+		return 1;
+	}
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == mnt_root) {
+		struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt == mnt_parent) {
+			w->done = 1; /* global root */
+			return 1;
+		}
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = (__u64)&mnt_parent->mnt;
+		return 0;
+	}
+	struct scratch *s = get_scratch();
+	if (!s || w->off - w->start >= VIGIL_PATH_MAX || w->off > HEAD_MASK) {
+		w->trunc = 1;
+		return 1;
+	}
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	long n = bpf_probe_read_kernel_str(&s->buf[w->off & HEAD_MASK], VIGIL_NAME_MAX, name);
+	if (n <= 0) {
+		w->trunc = 1;
+		return 1;
+	}
+	w->off += n;
+	if (dentry == parent) {
+		/* a detached dentry that is no mount root: an internal object
+		 * such as a memfd or an anonymous inode */
+		w->pseudo = 1;
+		w->done = 1;
+		return 1;
+	}
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+/*
+ * Writes the components of the path (dentry, vfsmnt) into the scratch
+ * buffer from offset off, leaf first, each NUL-terminated, up to root (the
+ * task's fs root, so paths read as the task sees them) or the global root.
+ * Returns the new offset; *trunc when the walk stopped early, *pseudo when
+ * the leaf is the root of an internal mount.
+ */
+static __always_inline __u32 write_path(__u32 off, struct dentry *dentry,
+					struct vfsmount *vfsmnt, struct path *root,
+					bool *trunc, bool *pseudo)
+{
+	__u32 zero = 0;
+	struct path_walk *w = bpf_map_lookup_elem(&walk_map, &zero);
+	if (!w) {
+		*trunc = true;
+		*pseudo = false;
+		return off;
+	}
+	w->dentry = (__u64)dentry;
+	w->vfsmnt = (__u64)vfsmnt;
+	w->root_dentry = (__u64)BPF_CORE_READ(root, dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(root, mnt);
+	w->off = off;
+	w->start = off;
+	w->done = 0;
+	w->trunc = 0;
+	w->pseudo = 0;
+	if (dentry && vfsmnt)
+		bpf_loop(VIGIL_PATH_COMPONENTS * 2, path_step, NULL, 0);
+	*trunc = !w->done || w->trunc;
+	*pseudo = w->pseudo;
+	return w->off;
+}
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * Whether the file's inode lives on an overlayfs upper layer. struct
+ * ovl_inode embeds the VFS inode followed by the upper dentry pointer; the
+ * overlay module's BTF may be absent, so locate it from struct inode's size.
+ */
+static __always_inline bool file_on_upper_layer(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return false;
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return false;
+	struct dentry *upper = NULL;
+	bpf_probe_read_kernel(&upper, sizeof(upper),
+			      (void *)inode + bpf_core_type_size(struct inode));
+	return upper != NULL;
+}
+
+static __always_inline bool dentry_unhashed(struct dentry *d)
+{
+	return BPF_CORE_READ(d, d_hash.pprev) == NULL;
+}
+
+#endif /* VIGIL_COMMON_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
+/*
+ * Wire structures shared by the BPF programs and the Go sensor. The Go side
+ * never re-declares them: bpf2go generates its types from this file's BTF
+ * (see internal/sensor/kernel/gen.go), and a test checks the sizes.
+ */
+#ifndef VIGIL_H
+#define VIGIL_H
+
+#define VIGIL_COMM_LEN 16
+/* Longest path assembled from dentry components, and most components. */
+#define VIGIL_PATH_MAX 4096
+#define VIGIL_PATH_COMPONENTS 64
+#define VIGIL_NAME_MAX 256
+/* argv bytes captured per exec; longer argument lists are truncated and
+ * flagged (VIGIL_F_ARGS_TRUNC). Must be a power of two. */
+#define VIGIL_ARGS_MAX 8192
+#define VIGIL_FILENAME_MAX 4096
+/* Per-CPU scratch used to assemble a record; a power of two. */
+#define VIGIL_SCRATCH 32768
+
+/* Record kinds: the first u32 after the timestamps tells which struct. */
+enum vigil_kind {
+	VIGIL_KIND_EXEC = 1,
+	VIGIL_KIND_CLONE = 2,
+	VIGIL_KIND_EXIT = 3,
+	VIGIL_KIND_MAX = 4, /* size of the drop counter array */
+};
+
+/* System calls behind exec and clone records (arch-independent). */
+enum vigil_syscall {
+	VIGIL_SC_NONE = 0, /* kernel-internal (kernel threads) */
+	VIGIL_SC_EXECVE = 1,
+	VIGIL_SC_EXECVEAT = 2,
+	VIGIL_SC_CLONE = 3,
+	VIGIL_SC_CLONE3 = 4,
+	VIGIL_SC_FORK = 5,
+	VIGIL_SC_VFORK = 6,
+	VIGIL_SC_OTHER = 7,
+};
+
+enum vigil_flags {
+	VIGIL_F_EXE_UPPER = 1 << 0,    /* executable on an overlayfs upper layer */
+	VIGIL_F_EXE_MEMFD = 1 << 1,    /* executable is a memfd */
+	VIGIL_F_EXE_DELETED = 1 << 2,  /* executable was unlinked */
+	VIGIL_F_ARGS_TRUNC = 1 << 3,   /* argv longer than VIGIL_ARGS_MAX */
+	VIGIL_F_EXE_TRUNC = 1 << 4,    /* exe path deeper than the walk limit */
+	VIGIL_F_CWD_TRUNC = 1 << 5,    /* cwd path deeper than the walk limit */
+	VIGIL_F_THREAD = 1 << 6,       /* clone created a thread */
+	VIGIL_F_KTHREAD = 1 << 7,      /* task is a kernel thread */
+};
+
+/* Common head of every record: who did it and when. */
+struct vigil_task {
+	__u64 ktime;          /* bpf_ktime_get_boot_ns() at the event */
+	__u64 start_boottime; /* thread-group leader's start, boot ns */
+	__u64 cgroup_id;      /* cgroup v2 id of the task */
+	__u32 kind;           /* enum vigil_kind */
+	__u32 flags;          /* enum vigil_flags */
+	__u32 pid;            /* tgid */
+	__u32 tid;
+	__u32 ppid;           /* real parent's tgid */
+	__u32 uid, gid, euid, egid;
+	__u32 loginuid;
+	__u32 sid;
+	__u32 tty;            /* new_encode_dev() of the controlling tty, 0 if none */
+	char comm[VIGIL_COMM_LEN];
+	__u32 _pad;
+};
+
+/*
+ * Exec record; followed by exe_len + cwd_len + filename_len + args_len bytes:
+ * exe and cwd as NUL-terminated path components from the leaf up to the
+ * root, the filename as passed to exec (NUL-terminated), then argv as the
+ * kernel lays it out (NUL-separated).
+ */
+struct vigil_exec {
+	struct vigil_task task;
+	__u32 syscall; /* enum vigil_syscall */
+	__u16 exe_len;
+	__u16 cwd_len;
+	__u16 filename_len;
+	__u16 args_len;
+	__u32 _pad;
+};
+
+/* Clone record: task is the new task (child). */
+struct vigil_clone {
+	struct vigil_task task;
+	__u64 clone_flags;
+	__u32 syscall;    /* enum vigil_syscall */
+	__u32 parent_tid; /* the thread that called clone */
+};
+
+/* Exit record: the last thread of a process exited. */
+struct vigil_exit {
+	struct vigil_task task;
+	__u32 exit_code; /* task->exit_code: status << 8 | signal | 0x80 if core */
+	__u32 _pad;
+};
+
+#endif /* VIGIL_H */

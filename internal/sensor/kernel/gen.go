@@ -1,0 +1,7 @@
+package kernel
+
+// The BPF objects are generated from bpf/ and committed, so `go build` needs
+// no clang. Regenerate with `make generate` (which installs the toolchain
+// when missing); TestGeneratedObjectsFresh fails when they are stale.
+//
+//go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_task -type vigil_exec -type vigil_clone -type vigil_exit -type vigil_kind -type vigil_syscall -type vigil_flags process ../../../bpf/process.bpf.c
