@@ -25,17 +25,45 @@ const struct vigil_exec *unused_exec __attribute__((unused));
 const struct vigil_clone *unused_clone __attribute__((unused));
 const struct vigil_exit *unused_exit __attribute__((unused));
 
-static __always_inline __u32 exec_syscall(void)
+/*
+ * Threads inside execveat(2), keyed by tid. The syscall number in the saved
+ * registers is not reliable by the time sched_process_exec fires (it reads
+ * as execve after an execveat on x86 6.x), so the per-syscall tracepoints
+ * mark the caller; they fire only for execveat, which is rare.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} execveat_tids SEC(".maps");
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int trace_enter_execveat(void *ctx)
 {
-	struct pt_regs *regs;
-	long nr = current_syscall_nr(&regs);
-#if defined(__TARGET_ARCH_x86)
-	if (nr == 322)
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 one = 1;
+	bpf_map_update_elem(&execveat_tids, &tid, &one, BPF_ANY);
+	return 0;
+}
+
+/* Also fires after a successful exec, under the new tid: harmless. */
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int trace_exit_execveat(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&execveat_tids, &tid);
+	return 0;
+}
+
+/* Which exec syscall brought the image in; old_tid is the caller's tid
+ * before exec (it changes when a non-leader thread execs). */
+static __always_inline __u32 exec_syscall(__u32 old_tid)
+{
+	if (bpf_map_lookup_elem(&execveat_tids, &old_tid)) {
+		bpf_map_delete_elem(&execveat_tids, &old_tid);
 		return VIGIL_SC_EXECVEAT;
-#elif defined(__TARGET_ARCH_arm64)
-	if (nr == 281)
-		return VIGIL_SC_EXECVEAT;
-#endif
+	}
 	return VIGIL_SC_EXECVE;
 }
 
@@ -55,7 +83,7 @@ int trace_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct vigil_exec *e = (struct vigil_exec *)s->buf;
 	fill_task(&e->task, task, VIGIL_KIND_EXEC);
-	e->syscall = exec_syscall();
+	e->syscall = exec_syscall((__u32)ctx->args[1]);
 	e->_pad = 0;
 
 	__u32 off = sizeof(*e);

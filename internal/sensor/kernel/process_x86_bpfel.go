@@ -119,22 +119,25 @@ type processVigilTask struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	processMapDrops         = "drops"
-	processMapEvents        = "events"
-	processMapScratchMap    = "scratch_map"
-	processMapWalkMap       = "walk_map"
-	processProgTraceClone   = "trace_clone"
-	processProgTraceExec    = "trace_exec"
-	processProgTraceExit    = "trace_exit"
-	processVarAgentTgid     = "agent_tgid"
-	processVarUnusedClone   = "unused_clone"
-	processVarUnusedExec    = "unused_exec"
-	processVarUnusedExit    = "unused_exit"
-	processVarUnusedFlags   = "unused_flags"
-	processVarUnusedKind    = "unused_kind"
-	processVarUnusedSyscall = "unused_syscall"
-	processVarUnusedTask    = "unused_task"
-	processVarWakeupBytes   = "wakeup_bytes"
+	processMapDrops               = "drops"
+	processMapEvents              = "events"
+	processMapExecveatTids        = "execveat_tids"
+	processMapScratchMap          = "scratch_map"
+	processMapWalkMap             = "walk_map"
+	processProgTraceClone         = "trace_clone"
+	processProgTraceEnterExecveat = "trace_enter_execveat"
+	processProgTraceExec          = "trace_exec"
+	processProgTraceExit          = "trace_exit"
+	processProgTraceExitExecveat  = "trace_exit_execveat"
+	processVarAgentTgid           = "agent_tgid"
+	processVarUnusedClone         = "unused_clone"
+	processVarUnusedExec          = "unused_exec"
+	processVarUnusedExit          = "unused_exit"
+	processVarUnusedFlags         = "unused_flags"
+	processVarUnusedKind          = "unused_kind"
+	processVarUnusedSyscall       = "unused_syscall"
+	processVarUnusedTask          = "unused_task"
+	processVarWakeupBytes         = "wakeup_bytes"
 )
 
 // loadProcess returns the embedded CollectionSpec for process.
@@ -179,19 +182,22 @@ type processSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type processProgramSpecs struct {
-	TraceClone *ebpf.ProgramSpec `ebpf:"trace_clone"`
-	TraceExec  *ebpf.ProgramSpec `ebpf:"trace_exec"`
-	TraceExit  *ebpf.ProgramSpec `ebpf:"trace_exit"`
+	TraceClone         *ebpf.ProgramSpec `ebpf:"trace_clone"`
+	TraceEnterExecveat *ebpf.ProgramSpec `ebpf:"trace_enter_execveat"`
+	TraceExec          *ebpf.ProgramSpec `ebpf:"trace_exec"`
+	TraceExit          *ebpf.ProgramSpec `ebpf:"trace_exit"`
+	TraceExitExecveat  *ebpf.ProgramSpec `ebpf:"trace_exit_execveat"`
 }
 
 // processMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type processMapSpecs struct {
-	Drops      *ebpf.MapSpec `ebpf:"drops"`
-	Events     *ebpf.MapSpec `ebpf:"events"`
-	ScratchMap *ebpf.MapSpec `ebpf:"scratch_map"`
-	WalkMap    *ebpf.MapSpec `ebpf:"walk_map"`
+	Drops        *ebpf.MapSpec `ebpf:"drops"`
+	Events       *ebpf.MapSpec `ebpf:"events"`
+	ExecveatTids *ebpf.MapSpec `ebpf:"execveat_tids"`
+	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
+	WalkMap      *ebpf.MapSpec `ebpf:"walk_map"`
 }
 
 // processVariableSpecs contains global variables before they are loaded into the kernel.
@@ -229,16 +235,18 @@ func (o *processObjects) Close() error {
 //
 // It can be passed to loadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type processMaps struct {
-	Drops      *ebpf.Map `ebpf:"drops"`
-	Events     *ebpf.Map `ebpf:"events"`
-	ScratchMap *ebpf.Map `ebpf:"scratch_map"`
-	WalkMap    *ebpf.Map `ebpf:"walk_map"`
+	Drops        *ebpf.Map `ebpf:"drops"`
+	Events       *ebpf.Map `ebpf:"events"`
+	ExecveatTids *ebpf.Map `ebpf:"execveat_tids"`
+	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
+	WalkMap      *ebpf.Map `ebpf:"walk_map"`
 }
 
 func (m *processMaps) Close() error {
 	return _ProcessClose(
 		m.Drops,
 		m.Events,
+		m.ExecveatTids,
 		m.ScratchMap,
 		m.WalkMap,
 	)
@@ -263,16 +271,20 @@ type processVariables struct {
 //
 // It can be passed to loadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type processPrograms struct {
-	TraceClone *ebpf.Program `ebpf:"trace_clone"`
-	TraceExec  *ebpf.Program `ebpf:"trace_exec"`
-	TraceExit  *ebpf.Program `ebpf:"trace_exit"`
+	TraceClone         *ebpf.Program `ebpf:"trace_clone"`
+	TraceEnterExecveat *ebpf.Program `ebpf:"trace_enter_execveat"`
+	TraceExec          *ebpf.Program `ebpf:"trace_exec"`
+	TraceExit          *ebpf.Program `ebpf:"trace_exit"`
+	TraceExitExecveat  *ebpf.Program `ebpf:"trace_exit_execveat"`
 }
 
 func (p *processPrograms) Close() error {
 	return _ProcessClose(
 		p.TraceClone,
+		p.TraceEnterExecveat,
 		p.TraceExec,
 		p.TraceExit,
+		p.TraceExitExecveat,
 	)
 }
 

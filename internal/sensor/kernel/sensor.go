@@ -178,6 +178,22 @@ func (s *Sensor) Start() error {
 		}
 		s.links = append(s.links, l)
 	}
+	// Optional: tells execveat from execve. Without syscall tracepoints
+	// (CONFIG_FTRACE_SYSCALLS) every exec reads as execve.
+	for _, a := range []struct {
+		name string
+		prog *ebpf.Program
+	}{
+		{"sys_enter_execveat", s.objs.TraceEnterExecveat},
+		{"sys_exit_execveat", s.objs.TraceExitExecveat},
+	} {
+		l, err := link.Tracepoint("syscalls", a.name, a.prog, nil)
+		if err != nil {
+			s.log.Warn("execveat will be reported as execve", "tracepoint", "syscalls/"+a.name, "err", err)
+			continue
+		}
+		s.links = append(s.links, l)
+	}
 	s.log.Info("kernel sensor attached",
 		"mechanism", "raw_tracepoint sched_process_{fork,exec,exit}",
 		"ring_buffer_bytes", s.opts.RingBufferBytes,

@@ -1,0 +1,253 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/testutil"
+)
+
+// helperEnv selects a helper mode when the test binary re-executes itself.
+const helperEnv = "VIGIL_KERNEL_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		os.Exit(runHelper(mode, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// runHelper implements the helper processes the tests observe.
+func runHelper(mode string, args []string) int {
+	switch mode {
+	case "threads":
+		// Start a few OS threads and keep them alive briefly.
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runtime.LockOSThread()
+				time.Sleep(50 * time.Millisecond)
+			}()
+		}
+		wg.Wait()
+		return 0
+	case "subreaper":
+		// Become a child subreaper, run a shell that orphans a grandchild,
+		// and reap everything.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			fmt.Fprintln(os.Stderr, "prctl:", err)
+			return 1
+		}
+		cmd := exec.Command("/bin/sh", "-c", args[0])
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "sh:", err)
+			return 1
+		}
+		for {
+			var ws unix.WaitStatus
+			if _, err := unix.Wait4(-1, &ws, 0, nil); err != nil {
+				return 0 // ECHILD: all reaped
+			}
+		}
+	case "memfd":
+		// Copy a binary into a memfd and execveat it (fileless execution).
+		bin, err := os.ReadFile(args[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fd, err := unix.MemfdCreate("vigil-test", 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "memfd_create:", err)
+			return 1
+		}
+		if _, err := unix.Write(fd, bin); err != nil {
+			fmt.Fprintln(os.Stderr, "write:", err)
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "execveat:", execveat(fd, args, os.Environ()))
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
+	return 2
+}
+
+// helperCmd builds a command that re-executes this test binary in mode.
+func helperCmd(mode string, args ...string) *exec.Cmd {
+	cmd := exec.Command("/proc/self/exe", args...)
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
+	return cmd
+}
+
+// collector runs a started sensor and keeps every event it emits.
+type collector struct {
+	mu     sync.Mutex
+	events []*event.Event
+	sensor *Sensor
+}
+
+// startSensor loads and starts a sensor for the test; it is stopped (and
+// drained) at cleanup.
+func startSensor(t *testing.T, opts Options) *collector {
+	t.Helper()
+	testutil.RequireRoot(t)
+	s, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := s.Start(); err != nil {
+		s.Close()
+		t.Fatalf("Start: %v", err)
+	}
+	c := &collector{sensor: s}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx, func(ev *event.Event) {
+			c.mu.Lock()
+			c.events = append(c.events, ev)
+			c.mu.Unlock()
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return c
+}
+
+// find returns the first event matching pred, or nil.
+func (c *collector) find(pred func(*event.Event) bool) *event.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ev := range c.events {
+		if pred(ev) {
+			return ev
+		}
+	}
+	return nil
+}
+
+// all returns every event matching pred, in order.
+func (c *collector) all(pred func(*event.Event) bool) []*event.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*event.Event
+	for _, ev := range c.events {
+		if pred(ev) {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// wait returns the first event matching pred, failing the test if none
+// arrives within a generous bound (a liveness bound, not a timing claim).
+func (c *collector) wait(t *testing.T, what string, pred func(*event.Event) bool) *event.Event {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if ev := c.find(pred); ev != nil {
+			return ev
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.mu.Lock()
+	n := len(c.events)
+	c.mu.Unlock()
+	t.Fatalf("no %s event among %d events", what, n)
+	return nil
+}
+
+func isType(ev *event.Event, pid int, types ...event.Type) bool {
+	if int(ev.Process.PID) != pid {
+		return false
+	}
+	for _, typ := range types {
+		if ev.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func hasArg(ev *event.Event, token string) bool {
+	for _, a := range ev.Process.Args {
+		if strings.Contains(a, token) {
+			return true
+		}
+	}
+	return false
+}
+
+// selfStat returns fields of /proc/self/stat (1-based as in proc(5)).
+func selfStat(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return append([]string{"", "", ""}, strings.Fields(s[i+2:])...)
+}
+
+// selfCgroupID returns the cgroup v2 id of this process (the inode of its
+// cgroup directory).
+func selfCgroupID(t *testing.T) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if rest, ok := strings.CutPrefix(line, "0::"); ok {
+			var st syscall.Stat_t
+			if err := syscall.Stat("/sys/fs/cgroup"+rest, &st); err != nil {
+				t.Fatal(err)
+			}
+			return st.Ino
+		}
+	}
+	testutil.SkipOrFail(t, "no cgroup v2 entry in /proc/self/cgroup")
+	return 0
+}
+
+// execveat runs execveat(fd, "", argv, envv, AT_EMPTY_PATH); it returns only
+// on failure.
+func execveat(fd int, argv, envv []string) error {
+	empty, err := unix.BytePtrFromString("")
+	if err != nil {
+		return err
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envvp, err := syscall.SlicePtrFromStrings(envv)
+	if err != nil {
+		return err
+	}
+	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])), unix.AT_EMPTY_PATH, 0)
+	return errno
+}
