@@ -211,25 +211,26 @@ func selfStat(t *testing.T) []string {
 	return append([]string{"", "", ""}, strings.Fields(s[i+2:])...)
 }
 
-// selfCgroupID returns the cgroup v2 id of this process (the inode of its
-// cgroup directory).
-func selfCgroupID(t *testing.T) uint64 {
+// cgroup2Mount returns where the cgroup2 hierarchy is mounted
+// (/sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on hybrid ones).
+func cgroup2Mount(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/cgroup")
+	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if rest, ok := strings.CutPrefix(line, "0::"); ok {
-			var st syscall.Stat_t
-			if err := syscall.Stat("/sys/fs/cgroup"+rest, &st); err != nil {
-				t.Fatal(err)
-			}
-			return st.Ino
+	for _, line := range strings.Split(string(b), "\n") {
+		// ... mount-point ... - fstype source options
+		pre, post, ok := strings.Cut(line, " - ")
+		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
+			continue
+		}
+		if f := strings.Fields(pre); len(f) > 4 {
+			return f[4]
 		}
 	}
-	testutil.SkipOrFail(t, "no cgroup v2 entry in /proc/self/cgroup")
-	return 0
+	testutil.SkipOrFail(t, "no cgroup2 mount")
+	return ""
 }
 
 // execveat runs execveat(fd, "", argv, envv, AT_EMPTY_PATH); it returns only

@@ -25,9 +25,26 @@ func TestExecEventExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := fmt.Sprintf("vigil-exec-%d", time.Now().UnixNano())
+	// Run the command in a cgroup of its own, so the cgroup id is not the
+	// root's (1) by coincidence.
+	cg := filepath.Join(cgroup2Mount(t), token)
+	if err := os.Mkdir(cg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(cg) })
+	cgDir, err := os.Open(cg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cgDir.Close()
+	var cgStat syscall.Stat_t
+	if err := syscall.Fstat(int(cgDir.Fd()), &cgStat); err != nil {
+		t.Fatal(err)
+	}
 	before := time.Now()
 	cmd := exec.Command("/bin/echo", token, "two words", "")
 	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgDir.Fd())}
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +80,7 @@ func TestExecEventExact(t *testing.T) {
 		SID:       uint32(sid),
 		TTY:       uint32(tty),
 		StartTime: ev.Process.StartTime, // checked below
-		CgroupID:  selfCgroupID(t),
+		CgroupID:  cgStat.Ino,
 	}
 	if !reflect.DeepEqual(ev.Process, want) {
 		t.Errorf("process:\n got %+v\nwant %+v", ev.Process, want)

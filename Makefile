@@ -1,0 +1,37 @@
+# Developer entry points. The README's two commands (scripts/vigil and
+# scripts/test) work without make; these are shortcuts.
+
+GO ?= go
+BPF_PKGS := ./internal/sensor/kernel/
+
+.PHONY: all build test generate bpf-deps fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/vigil ./cmd/vigil
+
+test:
+	scripts/test
+
+# Regenerate the committed BPF objects and vmlinux.h from bpf/ (installs the
+# toolchain from apt when missing), then record the sources' checksum.
+generate: bpf-deps
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/include/vmlinux.h
+	$(GO) generate $(BPF_PKGS)
+	$(GO) test $(BPF_PKGS) -run TestGeneratedObjectsFresh -count=1 -args -update-bpf-sum
+
+bpf-deps:
+	@bash -c '. scripts/lib.sh && apt_install clang llvm libbpf-dev bpftool'
+
+# Short fuzzing session of every fuzz target.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./internal/sensor/kernel/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/event/eventjson/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test ./... -run '^$$' -bench . -benchmem
+
+clean:
+	rm -rf bin

@@ -1,0 +1,8 @@
+// Package pipeline runs events from a source through Vigil's stages in
+// order: the process table (which completes each event with its process
+// and ancestry), then every sink. Live capture and replay use the same
+// Pipeline, so what a recording replays is what the agent would have done.
+//
+// Contract: Handle and Flush are called from one goroutine (the source's);
+// a sink error is logged and counted, never stops the pipeline.
+package pipeline

@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+// Enricher completes events with state (the process table).
+type Enricher interface {
+	Apply(ev *event.Event)
+}
+
+// Sink consumes completed events.
+type Sink interface {
+	Write(ev *event.Event) error
+	// Flush pushes buffered output out; called when the source is idle.
+	Flush() error
+}
+
+// Pipeline is one run of the stages.
+type Pipeline struct {
+	enrichers []Enricher
+	sinks     []Sink
+	log       *slog.Logger
+
+	events     atomic.Uint64
+	byType     [32]atomic.Uint64
+	sinkErrors atomic.Uint64
+}
+
+// New builds a pipeline; stages run in the order given.
+func New(log *slog.Logger, enrichers []Enricher, sinks []Sink) *Pipeline {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Pipeline{enrichers: enrichers, sinks: sinks, log: log}
+}
+
+// Handle runs one event through every stage.
+func (p *Pipeline) Handle(ev *event.Event) {
+	p.events.Add(1)
+	if int(ev.Type) < len(p.byType) {
+		p.byType[ev.Type].Add(1)
+	}
+	for _, e := range p.enrichers {
+		e.Apply(ev)
+	}
+	for _, s := range p.sinks {
+		if err := s.Write(ev); err != nil {
+			if p.sinkErrors.Add(1) == 1 {
+				p.log.Error("output failed", "err", err)
+			}
+		}
+	}
+}
+
+// Flush flushes every sink.
+func (p *Pipeline) Flush() {
+	for _, s := range p.sinks {
+		if err := s.Flush(); err != nil {
+			if p.sinkErrors.Add(1) == 1 {
+				p.log.Error("output flush failed", "err", err)
+			}
+		}
+	}
+}
+
+// Run feeds src through the pipeline until ctx ends or src is exhausted,
+// then flushes.
+func (p *Pipeline) Run(ctx context.Context, src event.Source) error {
+	err := src.Run(ctx, p.Handle)
+	p.Flush()
+	if err != nil {
+		return fmt.Errorf("event source: %w", err)
+	}
+	return nil
+}
+
+// Counts are the pipeline's counters.
+type Counts struct {
+	Events     uint64
+	ByType     map[string]uint64
+	SinkErrors uint64
+}
+
+// Counts returns the counters; safe from any goroutine.
+func (p *Pipeline) Counts() Counts {
+	c := Counts{Events: p.events.Load(), SinkErrors: p.sinkErrors.Load(), ByType: map[string]uint64{}}
+	for i := range p.byType {
+		if n := p.byType[i].Load(); n > 0 {
+			c.ByType[event.Type(i).String()] = n
+		}
+	}
+	return c
+}

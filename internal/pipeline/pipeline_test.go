@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+type sliceSource []*event.Event
+
+func (s sliceSource) Run(ctx context.Context, emit func(*event.Event)) error {
+	for _, ev := range s {
+		emit(ev)
+	}
+	return nil
+}
+
+type tagger struct{ name string }
+
+func (t tagger) Apply(ev *event.Event) { ev.Process.Name += t.name }
+
+type recordSink struct {
+	got     []string
+	flushes int
+	fail    bool
+}
+
+func (r *recordSink) Write(ev *event.Event) error {
+	r.got = append(r.got, ev.Process.Name)
+	if r.fail {
+		return errors.New("sink down")
+	}
+	return nil
+}
+func (r *recordSink) Flush() error { r.flushes++; return nil }
+
+func TestPipelineOrderAndCounts(t *testing.T) {
+	broken := &recordSink{fail: true}
+	ok := &recordSink{}
+	p := New(nil, []Enricher{tagger{"+a"}, tagger{"+b"}}, []Sink{broken, ok})
+	src := sliceSource{
+		{Type: event.TypeExecve, Process: event.Process{Name: "x"}},
+		{Type: event.TypeProcExit, Process: event.Process{Name: "y"}},
+		{Type: event.TypeExecve, Process: event.Process{Name: "z"}},
+	}
+	if err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"x+a+b", "y+a+b", "z+a+b"}
+	if !reflect.DeepEqual(ok.got, want) || !reflect.DeepEqual(broken.got, want) {
+		t.Errorf("sinks got %v and %v, want %v in both (a failing sink must not stop others)", broken.got, ok.got, want)
+	}
+	if ok.flushes != 1 {
+		t.Errorf("flushes = %d, want 1 at the end", ok.flushes)
+	}
+	c := p.Counts()
+	if c.Events != 3 || c.SinkErrors != 3 || c.ByType["execve"] != 2 || c.ByType["procexit"] != 1 {
+		t.Errorf("counts = %+v", c)
+	}
+}
