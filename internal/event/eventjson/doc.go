@@ -1,0 +1,47 @@
+// Package eventjson is Vigil's JSON form of an event.Event: the line format
+// that `vigil run --events` writes and `vigil replay` reads back. The schema
+// is documented for users in docs/events.md.
+//
+// Contract:
+//
+//   - Append and Encoder write one JSON object per event, with the fields in
+//     a fixed order and every field present (empty lists as [], never null),
+//     except the type-specific object ("exec", "clone", "exit" or "drop"),
+//     which appears exactly for its event types and is written with zero
+//     values when the event lacks it. Details that do not match the event's
+//     type are not written.
+//   - The encoder is hand-written and allocation-free: Append allocates only
+//     to grow dst (plus, for a drop event with more than 32 lost kinds, one
+//     slice to sort the keys, and for a Type that is not a known one, its
+//     name, which Decode then rejects).
+//   - Strings are escaped exactly as encoding/json's Encoder does with
+//     SetEscapeHTML(false): '"' and '\\' are backslash-escaped; \b \f \n \r \t
+//     use their short escapes; other bytes below 0x20 become \u00XX; U+2028
+//     and U+2029 become \u2028 and \u2029; every byte that is not part of
+//     valid UTF-8 becomes \ufffd. '<', '>' and '&' are written as they are,
+//     so command lines stay readable.
+//   - Times are RFC 3339 with nanoseconds, in UTC ("Z"). The zero time is
+//     written as "0001-01-01T00:00:00Z" and decodes back to time.Time{}.
+//     Times outside the years 0000-9999 cannot be represented: the encoder
+//     writes them as time.Format does and Decode rejects them.
+//   - loginuid is -1 for event.NoLoginUID.
+//   - Decode accepts what Append writes and round-trips every field of an
+//     event exactly, given that its strings are valid UTF-8, its times are
+//     in UTC without a monotonic reading, its type-specific detail matches
+//     its type, and its empty slices and maps are nil (Decode returns nil
+//     for an empty "args", "ancestors" or "lost").
+//   - Decode rejects, with an error naming the field (a *FieldError, e.g.
+//     "process.uid: ..."): invalid JSON; a missing or unparsable "time";
+//     a missing or unknown "type"; a missing "process" or "process.pid" (or
+//     an ancestor's "pid"); a value of the wrong JSON type; a number that is
+//     not an integer or is out of range for its field; a type-specific
+//     object that does not belong to the event's type; a drop "total" that
+//     is not the sum of "lost".
+//   - Decode is lenient where that keeps old readers working with newer
+//     writers: unknown keys are ignored, other missing fields take their
+//     zero value (loginuid: event.NoLoginUID; a missing type-specific object
+//     for the event's type: a zero detail), null counts as missing, and, as
+//     with encoding/json, keys are matched case-insensitively.
+//
+// There is no package-level state; an Encoder is not safe for concurrent use.
+package eventjson

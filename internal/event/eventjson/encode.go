@@ -1,0 +1,262 @@
+package eventjson
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+// Append appends the JSON object for ev to dst, without a trailing newline,
+// and returns the extended buffer. ev must not be nil.
+func Append(dst []byte, ev *event.Event) []byte {
+	p := &ev.Process
+	dst = append(dst, `{"time":`...)
+	dst = appendTime(dst, ev.Time)
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, ev.Type.String())
+	dst = append(dst, `,"host":`...)
+	dst = appendString(dst, ev.Host)
+
+	dst = append(dst, `,"process":{"pid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.PID), 10)
+	dst = append(dst, `,"tid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.TID), 10)
+	dst = append(dst, `,"ppid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.PPID), 10)
+	dst = append(dst, `,"exec_id":`...)
+	dst = appendString(dst, p.ExecID)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, p.Name)
+	dst = append(dst, `,"exe":`...)
+	dst = appendString(dst, p.Exe)
+	dst = append(dst, `,"args":`...)
+	dst = appendStrings(dst, p.Args)
+	dst = append(dst, `,"args_truncated":`...)
+	dst = strconv.AppendBool(dst, p.ArgsTruncated)
+	dst = append(dst, `,"cwd":`...)
+	dst = appendString(dst, p.Cwd)
+	dst = append(dst, `,"uid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.UID), 10)
+	dst = append(dst, `,"gid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.GID), 10)
+	dst = append(dst, `,"euid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.EUID), 10)
+	dst = append(dst, `,"egid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.EGID), 10)
+	dst = append(dst, `,"loginuid":`...)
+	if p.LoginUID == event.NoLoginUID {
+		dst = append(dst, "-1"...)
+	} else {
+		dst = strconv.AppendUint(dst, uint64(p.LoginUID), 10)
+	}
+	dst = append(dst, `,"sid":`...)
+	dst = strconv.AppendUint(dst, uint64(p.SID), 10)
+	dst = append(dst, `,"tty":`...)
+	dst = strconv.AppendUint(dst, uint64(p.TTY), 10)
+	dst = append(dst, `,"start_time":`...)
+	dst = appendTime(dst, p.StartTime)
+	dst = append(dst, `,"cgroup_id":`...)
+	dst = strconv.AppendUint(dst, p.CgroupID, 10)
+	dst = append(dst, `,"exe_upper_layer":`...)
+	dst = strconv.AppendBool(dst, p.ExeUpperLayer)
+	dst = append(dst, `,"exe_from_memfd":`...)
+	dst = strconv.AppendBool(dst, p.ExeFromMemfd)
+	dst = append(dst, `,"exe_deleted":`...)
+	dst = strconv.AppendBool(dst, p.ExeDeleted)
+	dst = append(dst, `,"ancestors":[`...)
+	for i := range ev.Ancestors {
+		a := &ev.Ancestors[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"pid":`...)
+		dst = strconv.AppendUint(dst, uint64(a.PID), 10)
+		dst = append(dst, `,"exec_id":`...)
+		dst = appendString(dst, a.ExecID)
+		dst = append(dst, `,"name":`...)
+		dst = appendString(dst, a.Name)
+		dst = append(dst, `,"exe":`...)
+		dst = appendString(dst, a.Exe)
+		dst = append(dst, `,"args":`...)
+		dst = appendStrings(dst, a.Args)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, "]}"...)
+
+	switch {
+	case ev.Type.IsExec():
+		var x event.Exec
+		if ev.Exec != nil {
+			x = *ev.Exec
+		}
+		dst = append(dst, `,"exec":{"filename":`...)
+		dst = appendString(dst, x.Filename)
+		dst = append(dst, '}')
+	case ev.Type.IsClone():
+		var x event.Clone
+		if ev.Clone != nil {
+			x = *ev.Clone
+		}
+		dst = append(dst, `,"clone":{"flags":`...)
+		dst = strconv.AppendUint(dst, x.Flags, 10)
+		dst = append(dst, `,"thread":`...)
+		dst = strconv.AppendBool(dst, x.Thread)
+		dst = append(dst, '}')
+	case ev.Type == event.TypeProcExit:
+		var x event.Exit
+		if ev.Exit != nil {
+			x = *ev.Exit
+		}
+		dst = append(dst, `,"exit":{"code":`...)
+		dst = strconv.AppendInt(dst, int64(x.Code), 10)
+		dst = append(dst, `,"signal":`...)
+		dst = strconv.AppendInt(dst, int64(x.Signal), 10)
+		dst = append(dst, `,"core_dumped":`...)
+		dst = strconv.AppendBool(dst, x.CoreDumped)
+		dst = append(dst, '}')
+	case ev.Type == event.TypeDrop:
+		dst = appendDrop(dst, ev.Drop)
+	}
+	return append(dst, '}')
+}
+
+// appendDrop appends the "drop" member, with the lost counts sorted by key.
+func appendDrop(dst []byte, d *event.Drop) []byte {
+	dst = append(dst, `,"drop":{"lost":{`...)
+	var total uint64
+	if d != nil {
+		// Sort the keys in a stack buffer: no allocation for the usual
+		// handful of kinds.
+		var stack [32]string
+		keys := stack[:0]
+		for k := range d.Lost {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, k)
+			dst = append(dst, ':')
+			dst = strconv.AppendUint(dst, d.Lost[k], 10)
+		}
+		total = d.Total()
+	}
+	dst = append(dst, `},"total":`...)
+	dst = strconv.AppendUint(dst, total, 10)
+	return append(dst, '}')
+}
+
+// appendTime appends t as a quoted RFC 3339 time in UTC with nanoseconds.
+func appendTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"')
+}
+
+// appendStrings appends ss as a JSON array of strings; nil as [].
+func appendStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a quoted JSON string, escaped exactly as
+// encoding/json's Encoder does with SetEscapeHTML(false).
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// Encoder writes events as JSON lines to a buffered writer. It is not safe
+// for concurrent use.
+type Encoder struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+// NewEncoder returns an Encoder that writes to w through a 64 KiB buffer
+// (w itself when it already is a large enough *bufio.Writer). Call Flush to
+// push buffered lines out.
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 4096)}
+}
+
+// Encode writes ev as one JSON object followed by a newline. The line may
+// stay buffered until Flush, or until the buffer fills.
+func (e *Encoder) Encode(ev *event.Event) error {
+	e.buf = append(Append(e.buf[:0], ev), '\n')
+	if _, err := e.w.Write(e.buf); err != nil {
+		return fmt.Errorf("eventjson: write %s event: %w", ev.Type, err)
+	}
+	return nil
+}
+
+// Flush writes any buffered lines to the underlying writer.
+func (e *Encoder) Flush() error {
+	if err := e.w.Flush(); err != nil {
+		return fmt.Errorf("eventjson: flush: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package eventjson
+
+import (
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+// fixture is an event with a golden file testdata/<name>.golden.
+type fixture struct {
+	name string
+	ev   *event.Event
+	// decoded is what Decode returns for the golden line, when it differs
+	// from ev (strings with invalid UTF-8).
+	decoded *event.Event
+}
+
+// testBoot is the boot id of the fixtures.
+func testBoot() [16]byte {
+	return [16]byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+}
+
+// testTime is the time of the first fixture.
+func testTime() time.Time { return time.Date(2025, 11, 23, 21, 11, 5, 123456789, time.UTC) }
+
+func testAncestors() []event.Ancestor {
+	return []event.Ancestor{
+		{PID: 812, ExecID: event.NewExecID(testBoot(), 812, 5_000_000_000), Name: "bash", Exe: "/usr/bin/bash", Args: []string{"-bash"}},
+		{PID: 790, ExecID: event.NewExecID(testBoot(), 790, 4_000_000_000), Name: "sshd", Exe: "/usr/sbin/sshd", Args: []string{"sshd: root@pts/0"}},
+		{PID: 1, ExecID: event.NewExecID(testBoot(), 1, 1_000_000), Name: "systemd", Exe: "/usr/lib/systemd/systemd", Args: []string{"/sbin/init", "splash"}},
+	}
+}
+
+func testProcess(pid uint32) event.Process {
+	return event.Process{
+		PID:       pid,
+		TID:       pid,
+		PPID:      812,
+		ExecID:    event.NewExecID(testBoot(), pid, 9_876_543_210),
+		Name:      "sh",
+		Exe:       "/usr/bin/dash",
+		Args:      []string{"sh", "-c", "echo hi > /tmp/x && cat /etc/passwd"},
+		Cwd:       "/root",
+		UID:       0,
+		GID:       0,
+		EUID:      0,
+		EGID:      0,
+		LoginUID:  event.NoLoginUID,
+		SID:       812,
+		TTY:       34816,
+		StartTime: testTime().Add(-1500 * time.Millisecond),
+		CgroupID:  1234,
+	}
+}
+
+// fixtures returns fresh fixture events, at least one of every type.
+func fixtures() []fixture {
+	var fs []fixture
+
+	ev := &event.Event{Time: testTime(), Type: event.TypeExecve, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Exec: &event.Exec{Filename: "/bin/sh"}}
+	fs = append(fs, fixture{name: "execve", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(time.Second), Type: event.TypeExecveat, Host: "vm", Process: testProcess(4400),
+		Ancestors: testAncestors()[1:], Exec: &event.Exec{Filename: "/dev/fd/3"}}
+	ev.Process.Name = "3"
+	ev.Process.Exe = "/memfd:payload (deleted)"
+	ev.Process.Args = []string{"payload", "--beacon", "10.0.0.1:4444"}
+	ev.Process.ArgsTruncated = true
+	ev.Process.UID, ev.Process.GID, ev.Process.EUID, ev.Process.EGID = 1000, 1000, 0, 0
+	ev.Process.LoginUID = 1000
+	ev.Process.ExeFromMemfd = true
+	ev.Process.ExeDeleted = true
+	fs = append(fs, fixture{name: "execveat", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(2 * time.Second), Type: event.TypeClone, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Clone: &event.Clone{Flags: 0x3d0f00, Thread: true}}
+	ev.Process.TID = 4322
+	fs = append(fs, fixture{name: "clone", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(3 * time.Second), Type: event.TypeClone3, Host: "node-1", Process: testProcess(5000),
+		Ancestors: testAncestors(), Clone: &event.Clone{Flags: 0x200000011}}
+	ev.Process.Name = "runc:[2:INIT]"
+	ev.Process.Exe = "/usr/bin/runc"
+	ev.Process.Args = []string{"runc", "init"}
+	ev.Process.ExeUpperLayer = true
+	ev.Process.TTY = 0
+	ev.Process.CgroupID = 1 << 40
+	fs = append(fs, fixture{name: "clone3", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(4 * time.Second), Type: event.TypeFork, Host: "vm", Process: testProcess(5001),
+		Ancestors: testAncestors(), Clone: &event.Clone{}}
+	fs = append(fs, fixture{name: "fork", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(5 * time.Second), Type: event.TypeVfork, Host: "vm", Process: testProcess(5002),
+		Ancestors: testAncestors(), Clone: &event.Clone{Flags: 0x4111}}
+	fs = append(fs, fixture{name: "vfork", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(6 * time.Second), Type: event.TypeProcExit, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Exit: &event.Exit{Code: 0, Signal: 9, CoreDumped: false}}
+	fs = append(fs, fixture{name: "procexit", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(7 * time.Second), Type: event.TypeProcExit, Host: "vm", Process: testProcess(4322),
+		Exit: &event.Exit{Code: 139, Signal: 11, CoreDumped: true}}
+	ev.Process.Args = nil
+	ev.Process.StartTime = time.Time{}
+	ev.Process.ExecID = ""
+	fs = append(fs, fixture{name: "procexit_core_no_ancestors", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(8 * time.Second), Type: event.TypeDrop, Host: "vm",
+		Drop: &event.Drop{Lost: map[string]uint64{"execve": 3, "clone": 1}}}
+	fs = append(fs, fixture{name: "drop", ev: ev})
+
+	// Strings that need escaping, including invalid UTF-8 from the kernel.
+	raw := []string{
+		"quote\" backslash\\ slash/",
+		"nl\n cr\r tab\t bs\b ff\f nul\x00 esc\x1b del\x7f",
+		"html <script>&amp;</script>",
+		"unicode é ü 日本 🐧 \u2028 \u2029 \ufffd",
+		"bad \xff\xfe utf8 \xc3 trunc \xed\xa0\x80 surrogate \xe2\x82",
+	}
+	ev = &event.Event{Time: testTime().Add(9 * time.Second), Type: event.TypeExecve, Host: "h\"o\\st",
+		Process: testProcess(6000), Exec: &event.Exec{Filename: "./we\x01ird\n"}}
+	ev.Process.Args = raw
+	ev.Process.Cwd = "/tmp/\xff"
+	dec := &event.Event{Time: ev.Time, Type: ev.Type, Host: ev.Host, Process: ev.Process,
+		Exec: &event.Exec{Filename: "./we\x01ird\n"}}
+	dec.Process.Args = []string{raw[0], raw[1], raw[2], raw[3],
+		"bad \ufffd\ufffd utf8 \ufffd trunc \ufffd\ufffd\ufffd surrogate \ufffd\ufffd"}
+	dec.Process.Cwd = "/tmp/\ufffd"
+	fs = append(fs, fixture{name: "execve_escaping", ev: ev, decoded: dec})
+
+	return fs
+}
