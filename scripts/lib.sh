@@ -47,7 +47,9 @@ ensure_go() {
 	mod="golang.org/toolchain@v0.0.1-go${VIGIL_GO_VERSION}.linux-${arch}"
 	log "fetching Go ${VIGIL_GO_VERSION} ($mod)"
 	dir=$(cd /tmp && GOFLAGS=-modcacherw GOTOOLCHAIN=local /usr/bin/go mod download -json "$mod" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-	[ -x "$dir/bin/go" ] || { log "could not fetch the Go toolchain"; return 1; }
+	[ -f "$dir/bin/go" ] || { log "could not fetch the Go toolchain"; return 1; }
+	# Module zips carry no file modes: make the toolchain's programs runnable.
+	chmod -R a+x "$dir/bin" "$dir/pkg/tool"
 	GO="$dir/bin/go"
 	export GO
 }
