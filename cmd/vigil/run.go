@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-sec/vigil/internal/host"
+	"github.com/vigil-sec/vigil/internal/output"
+	"github.com/vigil-sec/vigil/internal/pipeline"
+	"github.com/vigil-sec/vigil/internal/sensor/kernel"
+	"github.com/vigil-sec/vigil/internal/state"
+)
+
+type runFlags struct {
+	events          bool
+	ancestors       int
+	maxProcesses    int
+	exitGrace       time.Duration
+	ringBufferBytes uint32
+	wakeupBytes     int64
+	pollInterval    time.Duration
+	statsInterval   time.Duration
+}
+
+func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the agent: watch every process on this host",
+		Long: "run loads Vigil's BPF programs (root required), seeds the process table from /proc and\n" +
+			"follows every exec, clone and exit with full ancestry. It logs a line containing\n" +
+			"\"ready\" on stderr once every sensor is attached; SIGINT or SIGTERM stop it after\n" +
+			"detaching and draining. With --events it prints each event as one JSON object per\n" +
+			"line on stdout (docs/events.md).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(stderr)
+			if err != nil {
+				return err
+			}
+			return runAgent(cmd.Context(), f, log, stdout)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.events, "events", false, "print every event as a JSON line on stdout")
+	fl.IntVar(&f.ancestors, "ancestors", 32, "most ancestors listed per event (parent first)")
+	fl.IntVar(&f.maxProcesses, "max-processes", 65536, "bound on the process table (live and recently exited)")
+	fl.DurationVar(&f.exitGrace, "exit-grace", 30*time.Second, "how long an exited process stays resolvable for late events")
+	fl.Uint32Var(&f.ringBufferBytes, "ring-buffer-bytes", 8<<20, "kernel ring buffer size (a power of two)")
+	fl.Int64Var(&f.wakeupBytes, "wakeup-bytes", 256<<10, "queued bytes that wake the reader at once (-1: every event)")
+	fl.DurationVar(&f.pollInterval, "poll-interval", 50*time.Millisecond, "longest an event waits in the ring buffer when the host is quiet")
+	fl.DurationVar(&f.statsInterval, "stats-interval", time.Minute, "how often to log counters (0: never)")
+	return cmd
+}
+
+func (f *runFlags) validate() error {
+	switch {
+	case f.ancestors < 1:
+		return fmt.Errorf("--ancestors %d: must be at least 1", f.ancestors)
+	case f.maxProcesses < 1:
+		return fmt.Errorf("--max-processes %d: must be at least 1", f.maxProcesses)
+	case f.exitGrace < 0:
+		return fmt.Errorf("--exit-grace %v: must not be negative", f.exitGrace)
+	case f.pollInterval <= 0:
+		return fmt.Errorf("--poll-interval %v: must be positive", f.pollInterval)
+	}
+	return nil
+}
+
+func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout io.Writer) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	hostname := host.Hostname()
+	bootID, err := host.BootID("/proc")
+	if err != nil {
+		return err
+	}
+	clock, err := host.NewClock()
+	if err != nil {
+		return err
+	}
+	table := state.New(state.Config{
+		ProcRoot:     "/proc",
+		BootID:       bootID,
+		Clock:        clock,
+		GracePeriod:  f.exitGrace,
+		MaxProcesses: f.maxProcesses,
+		MaxAncestors: f.ancestors,
+		Logger:       log,
+	})
+	var sinks []pipeline.Sink
+	if f.events {
+		sinks = append(sinks, output.NewJSONEvents(stdout))
+	}
+	p := pipeline.New(log, []pipeline.Enricher{table}, sinks)
+
+	sensor, err := kernel.New(kernel.Options{
+		Host:            hostname,
+		BootID:          &bootID,
+		Clock:           &clock,
+		RingBufferBytes: f.ringBufferBytes,
+		WakeupBytes:     f.wakeupBytes,
+		PollInterval:    f.pollInterval,
+		OnIdle:          p.Flush,
+		Logger:          log,
+	})
+	if err != nil {
+		return fmt.Errorf("%w (run `vigil doctor` to see what this host lacks)", err)
+	}
+	defer sensor.Close()
+	// Attach first, then seed: whatever starts while /proc is read is
+	// already queued in the ring buffer, so nothing falls in between.
+	if err := sensor.Start(); err != nil {
+		return fmt.Errorf("%w (run `vigil doctor` to see what this host lacks)", err)
+	}
+	seeded, err := table.Seed()
+	if err != nil {
+		log.Warn("process table seeding incomplete", "err", err)
+	}
+	log.Info("vigil ready", "version", versionString(), "host", hostname,
+		"seeded_processes", seeded, "events_to_stdout", f.events, "pid", os.Getpid())
+
+	statsDone := make(chan struct{})
+	statsCtx, stopStats := context.WithCancel(ctx)
+	go func() {
+		defer close(statsDone)
+		logStats(statsCtx, f.statsInterval, log, p, sensor, table)
+	}()
+	err = p.Run(ctx, sensor)
+	stopStats()
+	<-statsDone
+	logCounters(log, "vigil stopped", p, sensor, table)
+	return err
+}
+
+func logStats(ctx context.Context, every time.Duration, log *slog.Logger, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table) {
+	if every <= 0 {
+		<-ctx.Done()
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			logCounters(log, "vigil stats", p, s, t)
+		}
+	}
+}
+
+func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table) {
+	pc, sc, tc := p.Counts(), s.Stats(), t.Stats()
+	log.Info(msg, "events", pc.Events, "by_type", pc.ByType, "kernel_records", sc.Records,
+		"kernel_lost", sc.Lost, "decode_errors", sc.DecodeErrors, "output_errors", pc.SinkErrors,
+		"processes", t.Len(), "table", fmt.Sprintf("%+v", tc))
+}
