@@ -3,7 +3,10 @@ package kernel
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,16 +30,56 @@ import (
 func BenchmarkStorm(b *testing.B) {
 	for _, tc := range []struct {
 		name string
-		body string
+		gen  func(b *testing.B) []string
 	}{
-		{"fork-exec", "/bin/true"},
-		{"fork", "( : )"},
+		{"sh-fork-exec", shLoop("/bin/true")},
+		{"sh-fork", shLoop("( : )")},
+		{"c-fork", cForkLoop},
 	} {
-		b.Run(tc.name, func(b *testing.B) { benchStorm(b, tc.body, 2) })
+		b.Run(tc.name, func(b *testing.B) { benchStorm(b, tc.gen(b), 2) })
 	}
 }
 
-func benchStorm(b *testing.B, body string, shells int) {
+// shLoop runs body b.N times in a shell loop.
+func shLoop(body string) func(b *testing.B) []string {
+	return func(b *testing.B) []string {
+		return []string{"/bin/sh", "-c", fmt.Sprintf("i=0; while [ $i -lt %d ]; do %s; i=$((i+1)); done", b.N, body)}
+	}
+}
+
+// cForkLoop compiles a tiny C program that forks b.N children which exit at
+// once: the fastest process churn this machine can make.
+func cForkLoop(b *testing.B) []string {
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		b.Skip("no C compiler for the fork generator")
+	}
+	dir := b.TempDir()
+	src := filepath.Join(dir, "forker.c")
+	prog := `#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+int main(int argc, char **argv) {
+	long n = atol(argv[1]);
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) _exit(0);
+		if (p > 0) waitpid(p, 0, 0);
+	}
+	return 0;
+}
+`
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "forker")
+	if out, err := exec.Command(cc, "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		b.Fatalf("cc: %v: %s", err, out)
+	}
+	return []string{bin, fmt.Sprint(b.N)}
+}
+
+func benchStorm(b *testing.B, gen []string, shells int) {
 	testutil.RequireRoot(b)
 	bootID, err := host.BootID("/proc")
 	if err != nil {
@@ -68,7 +111,8 @@ func benchStorm(b *testing.B, body string, shells int) {
 		})
 	}()
 
-	script := fmt.Sprintf("i=0; while [ $i -lt %d ]; do %s; i=$((i+1)); done", b.N, body)
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -76,7 +120,7 @@ func benchStorm(b *testing.B, body string, shells int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if out, err := exec.Command("/bin/sh", "-c", script).CombinedOutput(); err != nil {
+			if out, err := exec.Command(gen[0], gen[1:]...).CombinedOutput(); err != nil {
 				b.Errorf("storm: %v: %s", err, out)
 			}
 		}()
@@ -88,6 +132,11 @@ func benchStorm(b *testing.B, body string, shells int) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	// CPU this process (the consumer: read, decode, process table) spent
+	// per event: its capacity is 1e9 / that, per core.
+	cpu := time.Duration(syscall.TimevalToNsec(ru1.Utime) - syscall.TimevalToNsec(ru0.Utime) +
+		syscall.TimevalToNsec(ru1.Stime) - syscall.TimevalToNsec(ru0.Stime))
 	st := s.Stats()
 	var lost uint64
 	for _, n := range st.Lost {
@@ -97,4 +146,7 @@ func benchStorm(b *testing.B, body string, shells int) {
 	b.ReportMetric(float64(lost), "lost")
 	b.ReportMetric(float64(st.DecodeErrors), "malformed")
 	b.ReportMetric(float64(events.Load())/float64(b.N*shells), "events/iter")
+	if n := events.Load(); n > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "consumer-cpu-ns/event")
+	}
 }
