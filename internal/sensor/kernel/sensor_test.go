@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -368,4 +369,59 @@ func evalDir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestLossIsCountedAndReported overflows a one-page ring buffer while the
+// consumer is stalled: the kernel counts what it could not queue, Stats
+// shows it, and a drop event reports the same numbers.
+func TestLossIsCountedAndReported(t *testing.T) {
+	stall := make(chan struct{})
+	var stalled bool
+	testutil.RequireRoot(t)
+	s, err := New(Options{RingBufferBytes: uint32(os.Getpagesize())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	drops := make(chan *event.Event, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx, func(ev *event.Event) {
+			if !stalled {
+				stalled = true
+				<-stall // hold the reader while the kernel keeps producing
+			}
+			if ev.Type == event.TypeDrop {
+				drops <- ev
+			}
+		})
+	}()
+	// Far more exec records than one page holds.
+	if out, err := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	close(stall)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	var lost uint64
+	for _, n := range st.Lost {
+		lost += n
+	}
+	if lost == 0 {
+		t.Fatalf("no loss counted after overflowing a %d-byte ring buffer: %+v", os.Getpagesize(), st)
+	}
+	var reported uint64
+	for len(drops) > 0 {
+		reported += (<-drops).Drop.Total()
+	}
+	if reported != lost {
+		t.Errorf("drop events report %d lost records, the kernel counted %d", reported, lost)
+	}
 }
