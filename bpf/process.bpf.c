@@ -214,6 +214,25 @@ int trace_clone(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * Processes whose exit was already reported. Several threads exiting at once
+ * can all see signal->live at 0 by the time they reach the tracepoint (the
+ * decrement comes earlier in do_exit), so the first to claim the process
+ * reports it. Keyed by tgid and start time, so a reused pid is a new key.
+ */
+struct exit_key {
+	__u64 start_boottime;
+	__u32 tgid;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct exit_key);
+	__type(value, __u8);
+} exited SEC(".maps");
+
 /* sched_process_exit(struct task_struct *p[, bool group_dead]): one per
  * thread; only the last thread of a process makes a record. */
 SEC("raw_tracepoint/sched_process_exit")
@@ -226,6 +245,13 @@ int trace_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (is_agent(BPF_CORE_READ(task, tgid)))
 		return 0;
+	struct exit_key key = {
+		.start_boottime = BPF_CORE_READ(task, group_leader, start_boottime),
+		.tgid = BPF_CORE_READ(task, tgid),
+	};
+	__u8 one = 1;
+	if (bpf_map_update_elem(&exited, &key, &one, BPF_NOEXIST) != 0)
+		return 0; /* another thread of this process reported it */
 	fill_task(&e.task, task, VIGIL_KIND_EXIT);
 	e.exit_code = BPF_CORE_READ(task, exit_code);
 	e._pad = 0;

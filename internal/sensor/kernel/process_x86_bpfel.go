@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type processExitKey struct {
+	_             structs.HostLayout
+	StartBoottime uint64
+	Tgid          uint32
+	Pad           uint32
+}
+
 type processPathWalk struct {
 	_          structs.HostLayout
 	Dentry     uint64
@@ -122,6 +129,7 @@ const (
 	processMapDrops               = "drops"
 	processMapEvents              = "events"
 	processMapExecveatTids        = "execveat_tids"
+	processMapExited              = "exited"
 	processMapScratchMap          = "scratch_map"
 	processMapWalkMap             = "walk_map"
 	processProgTraceClone         = "trace_clone"
@@ -196,6 +204,7 @@ type processMapSpecs struct {
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExecveatTids *ebpf.MapSpec `ebpf:"execveat_tids"`
+	Exited       *ebpf.MapSpec `ebpf:"exited"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
 	WalkMap      *ebpf.MapSpec `ebpf:"walk_map"`
 }
@@ -238,6 +247,7 @@ type processMaps struct {
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Events       *ebpf.Map `ebpf:"events"`
 	ExecveatTids *ebpf.Map `ebpf:"execveat_tids"`
+	Exited       *ebpf.Map `ebpf:"exited"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
 	WalkMap      *ebpf.Map `ebpf:"walk_map"`
 }
@@ -247,6 +257,7 @@ func (m *processMaps) Close() error {
 		m.Drops,
 		m.Events,
 		m.ExecveatTids,
+		m.Exited,
 		m.ScratchMap,
 		m.WalkMap,
 	)
