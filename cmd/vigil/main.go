@@ -72,6 +72,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newRunCmd(g, stdout, stderr),
 		newReplayCmd(g, stdout, stderr),
 		newDoctorCmd(stdout),
+		newRulesCmd(stdout, stderr),
 		newVersionCmd(stdout),
 	)
 	return root

@@ -16,30 +16,39 @@ import (
 )
 
 func newReplayCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
-	var events bool
+	var events, asJSON bool
 	var ancestors int
+	rf := &ruleFlags{}
 	cmd := &cobra.Command{
 		Use:   "replay FILE...",
 		Short: "Feed recorded events (vigil run --events) through the pipeline, without root",
 		Long: "replay reads JSON lines recorded by `vigil run --events` and runs them through the\n" +
 			"same pipeline as the agent (process table, then outputs). A malformed line is\n" +
 			"reported with its file and line number and skipped; the rest is still processed,\n" +
-			"and the exit status is 1 if any line was malformed. \"-\" reads standard input.",
+			"and the exit status is 1 if any line was malformed. \"-\" reads standard input.\n" +
+			"Alerts from the rules (-r, or the built-in ruleset) go to stdout (stderr with --events).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(stderr)
 			if err != nil {
 				return err
 			}
-			return runReplay(cmd, args, events, ancestors, log, stdout)
+			detector, err := buildDetector(rf, asJSON, events, log, stdout, stderr)
+			if err != nil {
+				return err
+			}
+			return runReplay(cmd, args, events, ancestors, detector, log, stdout)
 		},
 	}
 	cmd.Flags().BoolVar(&events, "events", false, "print every replayed event as a JSON line on stdout")
 	cmd.Flags().IntVar(&ancestors, "ancestors", 32, "most ancestors listed per event (parent first)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print alerts as Falco's alert JSON, one per line")
+	cmd.Flags().BoolVar(&rf.allowBroken, "allow-broken-rules", false, "run even when some rules have errors, leaving them out")
+	addRuleFlags(cmd.Flags(), rf)
 	return cmd
 }
 
-func runReplay(cmd *cobra.Command, files []string, events bool, ancestors int, log *slog.Logger, stdout io.Writer) error {
+func runReplay(cmd *cobra.Command, files []string, events bool, ancestors int, detector pipeline.Sink, log *slog.Logger, stdout io.Writer) error {
 	if ancestors < 1 {
 		return fmt.Errorf("--ancestors %d: must be at least 1", ancestors)
 	}
@@ -52,6 +61,7 @@ func runReplay(cmd *cobra.Command, files []string, events bool, ancestors int, l
 	if events {
 		sinks = append(sinks, output.NewJSONEvents(stdout))
 	}
+	sinks = append(sinks, detector)
 	p := pipeline.New(log, []pipeline.Enricher{table}, sinks)
 
 	var bad, total uint64

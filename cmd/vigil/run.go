@@ -10,14 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/output"
 	"github.com/vigil-sec/vigil/internal/pipeline"
+	"github.com/vigil-sec/vigil/internal/rules"
 	"github.com/vigil-sec/vigil/internal/sensor/kernel"
 	"github.com/vigil-sec/vigil/internal/state"
 )
 
 type runFlags struct {
+	rules           ruleFlags
+	json            bool
 	events          bool
 	ancestors       int
 	maxProcesses    int
@@ -37,18 +41,25 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			"follows every exec, clone and exit with full ancestry. It logs a line containing\n" +
 			"\"ready\" on stderr once every sensor is attached; SIGINT or SIGTERM stop it after\n" +
 			"detaching and draining. With --events it prints each event as one JSON object per\n" +
-			"line on stdout (docs/events.md).",
+			"line on stdout (docs/events.md).\n\n" +
+			"Alerts from the rules (-r, or the built-in ruleset) go to stdout, as Falco's output\n" +
+			"lines or, with --json, as Falco's alert JSON; with --events they go to stderr so that\n" +
+			"stdout stays a clean recording. A ruleset with errors stops the agent from starting\n" +
+			"unless --allow-broken-rules is given (the broken rules are then left out).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(stderr)
 			if err != nil {
 				return err
 			}
-			return runAgent(cmd.Context(), f, log, stdout)
+			return runAgent(cmd.Context(), f, log, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.events, "events", false, "print every event as a JSON line on stdout")
+	fl.BoolVar(&f.json, "json", false, "print alerts as Falco's alert JSON, one per line")
+	fl.BoolVar(&f.rules.allowBroken, "allow-broken-rules", false, "start even when some rules have errors, leaving them out")
+	addRuleFlags(fl, &f.rules)
 	fl.IntVar(&f.ancestors, "ancestors", 32, "most ancestors listed per event (parent first)")
 	fl.IntVar(&f.maxProcesses, "max-processes", 65536, "bound on the process table (live and recently exited)")
 	fl.DurationVar(&f.exitGrace, "exit-grace", 30*time.Second, "how long an exited process stays resolvable for late events")
@@ -73,8 +84,12 @@ func (f *runFlags) validate() error {
 	return nil
 }
 
-func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout io.Writer) error {
+func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr io.Writer) error {
 	if err := f.validate(); err != nil {
+		return err
+	}
+	detector, err := buildDetector(&f.rules, f.json, f.events, log, stdout, stderr)
+	if err != nil {
 		return err
 	}
 	hostname := host.Hostname()
@@ -99,6 +114,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout io.Writ
 	if f.events {
 		sinks = append(sinks, output.NewJSONEvents(stdout))
 	}
+	sinks = append(sinks, detector)
 	p := pipeline.New(log, []pipeline.Enricher{table}, sinks)
 
 	sensor, err := kernel.New(kernel.Options{
@@ -162,4 +178,36 @@ func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.S
 	log.Info(msg, "events", pc.Events, "by_type", pc.ByType, "kernel_records", sc.Records,
 		"kernel_lost", sc.Lost, "decode_errors", sc.DecodeErrors, "output_errors", pc.SinkErrors,
 		"processes", t.Len(), "table", fmt.Sprintf("%+v", tc))
+}
+
+// buildDetector loads and compiles the rules and returns the detection
+// stage writing alerts where the flags say. Rules with errors refuse to
+// start unless allowBroken.
+func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, error) {
+	l, err := loadRules(f)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range l.diags {
+		if d.Severity == rules.SevError {
+			log.Error("rules", "problem", d.String())
+		} else {
+			log.Warn("rules", "problem", d.String())
+		}
+	}
+	if n := l.errorCount(); n > 0 && !f.allowBroken {
+		return nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
+	}
+	log.Info("rules loaded", "summary", l.summary())
+	alertsTo := stdout
+	if events {
+		alertsTo = stderr
+	}
+	var sink engine.AlertSink
+	if asJSON {
+		sink = output.NewFalcoJSON(alertsTo)
+	} else {
+		sink = output.NewTextAlerts(alertsTo)
+	}
+	return engine.NewDetector(l.engine, log, sink), nil
 }

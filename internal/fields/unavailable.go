@@ -1,0 +1,270 @@
+package fields
+
+// Reasons a field cannot be produced yet.
+const (
+	whyFD          = "file descriptors are not captured yet (issue 4)"
+	whyFile        = "file system events are not captured yet (issue 4)"
+	whyOpen        = "open events are not captured yet (issue 4)"
+	whyIO          = "I/O events are not captured yet (issue 4)"
+	whyContainer   = "container metadata is not collected yet (issue 5)"
+	whyK8s         = "Kubernetes metadata is not collected yet (issue 5)"
+	whyCaps        = "capabilities are not captured yet"
+	whyVPID        = "ids in the process's own pid namespace are not captured yet"
+	whyPgid        = "process group ids are not captured yet"
+	whyEnv         = "process environments are not captured yet"
+	whyExeIno      = "executable inode metadata is not captured yet"
+	whyMem         = "memory and page-fault statistics are not captured yet"
+	whyParentStart = "the start times of ancestors are not tracked yet"
+	whyExeWritable = "whether the executable is writable by its user is not captured yet"
+	whyLowerLayer  = "whether the executable is on an overlayfs lower layer is not captured yet"
+	whyCgroup      = "cgroup paths are not captured yet"
+	whyThreads     = "thread counts are not tracked yet"
+	whyCPUUsage    = "CPU usage is not sampled"
+	whySched       = "scheduler events are not captured"
+	whyCPU         = "the CPU an event happened on is not recorded"
+	whyCapture     = "Vigil does not record the start of a capture"
+	whyDelta       = "the previous event is not tracked"
+	whyLatency     = "enter events are not captured (the field is deprecated in Falco)"
+	whyRawArg      = "raw argument values are not supported yet; use evt.arg"
+	whyAround      = "selecting events around a timestamp is not supported"
+	whyWait        = "waiting system calls are not captured"
+	whyPIDNSStart  = "pid namespace start times are not captured yet"
+)
+
+// u describes a field that is known but not available.
+type u struct {
+	name, desc string
+	kind       Kind
+	why        string
+	arg        ArgMode
+	required   bool
+	dotted     bool
+	falcoType  string
+}
+
+func (c *Catalog) addUnavailableFields() {
+	S, I, U, B := KindString, KindInt, KindUint, KindBool
+	for _, f := range []u{
+		// evt
+		{name: "evt.reltime", kind: KindDuration, why: whyCapture, desc: "Nanoseconds from the beginning of the capture."},
+		{name: "evt.reltime.s", kind: KindDuration, why: whyCapture, desc: "Seconds from the beginning of the capture."},
+		{name: "evt.reltime.ns", kind: KindDuration, why: whyCapture, desc: "The fractional part (in ns) of the time from the beginning of the capture."},
+		{name: "evt.latency", kind: KindDuration, why: whyLatency, desc: "Delta between an exit event and the corresponding enter event, in nanoseconds."},
+		{name: "evt.latency.s", kind: KindDuration, why: whyLatency, desc: "The integer part of the event latency."},
+		{name: "evt.latency.ns", kind: KindDuration, why: whyLatency, desc: "The fractional part of the event latency."},
+		{name: "evt.latency.human", kind: S, why: whyLatency, desc: "The event latency as a human-readable string (10.3ms)."},
+		{name: "evt.deltatime", kind: KindDuration, why: whyDelta, desc: "Delta between this event and the previous one, in nanoseconds."},
+		{name: "evt.deltatime.s", kind: KindDuration, why: whyDelta, desc: "The integer part of the delta between this event and the previous one."},
+		{name: "evt.deltatime.ns", kind: KindDuration, why: whyDelta, desc: "The fractional part of the delta between this event and the previous one."},
+		{name: "evt.cpu", kind: I, falcoType: "INT16", why: whyCPU, desc: "The number of the CPU where the event happened."},
+		{name: "evt.rawarg", kind: S, falcoType: "DYNAMIC", why: whyRawArg, arg: ArgKey, required: true, dotted: true, desc: "One event argument by name, with its raw type (evt.rawarg.fd)."},
+		{name: "evt.buffer", kind: S, falcoType: "BYTEBUF", why: whyIO, desc: "The data buffer of I/O events (read, recvfrom, ...)."},
+		{name: "evt.buflen", kind: U, why: whyIO, desc: "The length of the data buffer of I/O events."},
+		{name: "evt.is_io", kind: B, why: whyIO, desc: "'true' for events that read or write file descriptors."},
+		{name: "evt.is_io_read", kind: B, why: whyIO, desc: "'true' for events that read from file descriptors."},
+		{name: "evt.is_io_write", kind: B, why: whyIO, desc: "'true' for events that write to file descriptors."},
+		{name: "evt.io_dir", kind: S, why: whyIO, desc: "'r' for events that read from file descriptors, 'w' for events that write to them."},
+		{name: "evt.is_wait", kind: B, why: whyWait, desc: "'true' for events that make the thread wait (sleep, select, poll)."},
+		{name: "evt.wait_latency", kind: KindDuration, why: whyWait, desc: "For waiting events, the time spent waiting, in nanoseconds."},
+		{name: "evt.is_syslog", kind: B, why: whyIO, desc: "'true' for writes to /dev/log."},
+		{name: "evt.count.error.file", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to file I/O."},
+		{name: "evt.count.error.net", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to network I/O."},
+		{name: "evt.count.error.memory", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to memory allocation."},
+		{name: "evt.count.error.other", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events not related to files, network or memory."},
+		{name: "evt.around", kind: U, why: whyAround, arg: ArgKey, required: true, desc: "Accepts the events around a timestamp: evt.around[T]=D."},
+		{name: "evt.abspath", kind: S, why: whyFile, desc: "The absolute path computed from dirfd and name in calls like renameat and symlinkat."},
+		{name: "evt.abspath.src", kind: S, why: whyFile, desc: "The absolute source path of calls with two paths (renameat, linkat)."},
+		{name: "evt.abspath.dst", kind: S, why: whyFile, desc: "The absolute destination path of calls with two paths (renameat, linkat)."},
+		{name: "evt.is_open_read", kind: B, why: whyOpen, desc: "'true' for open events where the path was opened for reading."},
+		{name: "evt.is_open_write", kind: B, why: whyOpen, desc: "'true' for open events where the path was opened for writing."},
+		{name: "evt.is_open_exec", kind: B, why: whyOpen, desc: "'true' for open and creat events that create a file with execute permissions."},
+		{name: "evt.is_open_create", kind: B, why: whyOpen, desc: "'true' for open events that create a file."},
+
+		// process and thread
+		{name: "proc.env", kind: S, why: whyEnv, arg: ArgKey, desc: "The environment of the process as 'NAME=value NAME1=value1'; proc.env[NAME] is one variable."},
+		{name: "proc.aenv", kind: S, why: whyEnv, arg: ArgKey, desc: "The environment of an ancestor (proc.aenv[2]) or the first value of a variable up the ancestry (proc.aenv[NAME])."},
+		{name: "proc.vpid", kind: U, why: whyVPID, desc: "The pid of the process as seen from its own pid namespace."},
+		{name: "proc.pvpid", kind: U, why: whyVPID, desc: "The pid of the parent as seen from its own pid namespace."},
+		{name: "thread.vtid", kind: U, why: whyVPID, desc: "The id of the thread as seen from its own pid namespace."},
+		{name: "proc.vpgid", kind: U, why: whyPgid, desc: "The process group id of the process, as seen from its own pid namespace."},
+		{name: "proc.vpgid.name", kind: S, why: whyPgid, desc: "The proc.name of the process group leader."},
+		{name: "proc.vpgid.exe", kind: S, why: whyPgid, desc: "The proc.exe of the process group leader."},
+		{name: "proc.vpgid.exepath", kind: S, why: whyPgid, desc: "The proc.exepath of the process group leader."},
+		{name: "proc.pgid", kind: U, why: whyPgid, desc: "The process group id of the process, as seen from the host pid namespace."},
+		{name: "proc.pgid.name", kind: S, why: whyPgid, desc: "The proc.name of the process group leader (host pid namespace)."},
+		{name: "proc.pgid.exe", kind: S, why: whyPgid, desc: "The proc.exe of the process group leader (host pid namespace)."},
+		{name: "proc.pgid.exepath", kind: S, why: whyPgid, desc: "The proc.exepath of the process group leader (host pid namespace)."},
+		{name: "proc.is_vpgid_leader", kind: B, why: whyPgid, desc: "'true' if the process leads its process group (proc.vpgid == proc.vpid)."},
+		{name: "proc.is_pgid_leader", kind: B, why: whyPgid, desc: "'true' if the process leads its process group (proc.pgid == proc.pid)."},
+		{name: "proc.ppid.duration", kind: KindDuration, why: whyParentStart, desc: "Nanoseconds since the parent process started."},
+		{name: "proc.ppid.ts", kind: KindDuration, why: whyParentStart, desc: "The start of the parent process as an epoch timestamp in nanoseconds."},
+		{name: "proc.is_exe_writable", kind: B, why: whyExeWritable, desc: "'true' if the executable file is writable by the user that runs it."},
+		{name: "proc.is_exe_lower_layer", kind: B, why: whyLowerLayer, desc: "'true' if the executable file is on a lower layer of an overlayfs."},
+		{name: "proc.exe_ino", kind: I, why: whyExeIno, desc: "The inode number of the executable file."},
+		{name: "proc.exe_ino.ctime", kind: KindAbsTime, why: whyExeIno, desc: "The last status change time (ctime) of the executable file, in epoch nanoseconds."},
+		{name: "proc.exe_ino.mtime", kind: KindAbsTime, why: whyExeIno, desc: "The last modification time (mtime) of the executable file, in epoch nanoseconds."},
+		{name: "proc.exe_ino.ctime_duration_proc_start", kind: KindAbsTime, why: whyExeIno, desc: "Nanoseconds between the ctime of the executable file and the start of the process."},
+		{name: "proc.exe_ino.ctime_duration_pidns_start", kind: KindAbsTime, why: whyExeIno, desc: "Nanoseconds between the start of the pid namespace and the ctime of the executable file."},
+		{name: "proc.pidns_init_start_ts", kind: U, why: whyPIDNSStart, desc: "The start of the process's pid namespace, in epoch nanoseconds."},
+		{name: "thread.cap_permitted", kind: S, why: whyCaps, desc: "The permitted capability set."},
+		{name: "thread.cap_inheritable", kind: S, why: whyCaps, desc: "The inheritable capability set."},
+		{name: "thread.cap_effective", kind: S, why: whyCaps, desc: "The effective capability set."},
+		{name: "proc.is_container_healthcheck", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's health check."},
+		{name: "proc.is_container_liveness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's liveness probe."},
+		{name: "proc.is_container_readiness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's readiness probe."},
+		{name: "proc.fdopencount", kind: U, why: whyFD, desc: "The number of open file descriptors of the process."},
+		{name: "proc.fdlimit", kind: I, why: whyFD, desc: "The maximum number of file descriptors the process can open."},
+		{name: "proc.fdusage", kind: U, falcoType: "DOUBLE", why: whyFD, desc: "The ratio of open to maximum file descriptors of the process."},
+		{name: "proc.vmsize", kind: U, why: whyMem, desc: "The total virtual memory of the process, in kB."},
+		{name: "proc.vmrss", kind: U, why: whyMem, desc: "The resident non-swapped memory of the process, in kB."},
+		{name: "proc.vmswap", kind: U, why: whyMem, desc: "The swapped memory of the process, in kB."},
+		{name: "thread.pfmajor", kind: U, why: whyMem, desc: "The number of major page faults since the thread started."},
+		{name: "thread.pfminor", kind: U, why: whyMem, desc: "The number of minor page faults since the thread started."},
+		{name: "thread.vmsize", kind: U, why: whyMem, desc: "For the main thread, the total virtual memory of the process in kB; 0 for other threads."},
+		{name: "thread.vmrss", kind: U, why: whyMem, desc: "For the main thread, the resident memory of the process in kB; 0 for other threads."},
+		{name: "thread.exectime", kind: KindDuration, why: whySched, desc: "The CPU time spent by the last scheduled thread (switch events)."},
+		{name: "thread.totexectime", kind: KindDuration, why: whySched, desc: "The total CPU time of the thread since the beginning of the capture (switch events)."},
+		{name: "thread.cgroups", kind: S, why: whyCgroup, desc: "All the cgroups of the thread, in one string."},
+		{name: "thread.cgroup", kind: S, why: whyCgroup, arg: ArgKey, required: true, dotted: true, desc: "The cgroup of the thread for one subsystem (thread.cgroup.cpuacct)."},
+		{name: "proc.nthreads", kind: U, why: whyThreads, desc: "The number of live threads of the process, the leader included."},
+		{name: "proc.nchilds", kind: U, why: whyThreads, desc: "The number of live threads of the process, the leader excluded."},
+		{name: "thread.cpu", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The CPU consumed by the thread in the last second."},
+		{name: "thread.cpu.user", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The user CPU consumed by the thread in the last second."},
+		{name: "thread.cpu.system", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The system CPU consumed by the thread in the last second."},
+		{name: "proc.stdin.type", kind: S, why: whyFD, desc: "The type of file descriptor 0 (stdin) of the process."},
+		{name: "proc.stdout.type", kind: S, why: whyFD, desc: "The type of file descriptor 1 (stdout) of the process."},
+		{name: "proc.stderr.type", kind: S, why: whyFD, desc: "The type of file descriptor 2 (stderr) of the process."},
+		{name: "proc.stdin.name", kind: S, why: whyFD, desc: "The name of file descriptor 0 (stdin) of the process."},
+		{name: "proc.stdout.name", kind: S, why: whyFD, desc: "The name of file descriptor 1 (stdout) of the process."},
+		{name: "proc.stderr.name", kind: S, why: whyFD, desc: "The name of file descriptor 2 (stderr) of the process."},
+
+		// fd
+		{name: "fd.num", kind: I, why: whyFD, desc: "The number of the file descriptor."},
+		{name: "fd.type", kind: S, why: whyFD, desc: "The type of the file descriptor: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, memfd, ..."},
+		{name: "fd.typechar", kind: S, why: whyFD, desc: "The type of the file descriptor as one character: f (file), 4, 6, u, p, e, s, l, i, b, r, m, o."},
+		{name: "fd.name", kind: S, why: whyFD, desc: "The full name of the file descriptor: the path of a file, the connection tuple of a socket."},
+		{name: "fd.directory", kind: S, why: whyFD, desc: "For a file, the directory that contains it."},
+		{name: "fd.filename", kind: S, why: whyFD, desc: "For a file, its name without the directory."},
+		{name: "fd.ip", kind: KindIP, why: whyFD, desc: "Matches the client or the server IP address of the socket."},
+		{name: "fd.cip", kind: KindIP, why: whyFD, desc: "The client IP address."},
+		{name: "fd.sip", kind: KindIP, why: whyFD, desc: "The server IP address."},
+		{name: "fd.lip", kind: KindIP, why: whyFD, desc: "The local IP address."},
+		{name: "fd.rip", kind: KindIP, why: whyFD, desc: "The remote IP address."},
+		{name: "fd.port", kind: U, falcoType: "PORT", why: whyFD, desc: "Matches the client or the server port of a TCP/UDP socket."},
+		{name: "fd.cport", kind: U, falcoType: "PORT", why: whyFD, desc: "The client port of a TCP/UDP socket."},
+		{name: "fd.sport", kind: U, falcoType: "PORT", why: whyFD, desc: "The server port of a TCP/UDP socket."},
+		{name: "fd.lport", kind: U, falcoType: "PORT", why: whyFD, desc: "The local port of a TCP/UDP socket."},
+		{name: "fd.rport", kind: U, falcoType: "PORT", why: whyFD, desc: "The remote port of a TCP/UDP socket."},
+		{name: "fd.l4proto", kind: S, why: whyFD, desc: "The IP protocol of a socket: tcp, udp, icmp or raw."},
+		{name: "fd.sockfamily", kind: S, why: whyFD, desc: "The socket family: ip or unix."},
+		{name: "fd.is_server", kind: B, why: whyFD, desc: "'true' if the process is the server end of the connection."},
+		{name: "fd.uid", kind: S, why: whyFD, desc: "A unique id of the file descriptor: its number chained with the thread id."},
+		{name: "fd.containername", kind: S, why: whyFD, desc: "The container id chained with fd.name."},
+		{name: "fd.containerdirectory", kind: S, why: whyFD, desc: "The container id chained with fd.directory."},
+		{name: "fd.proto", kind: U, falcoType: "PORT", why: whyFD, desc: "Matches the client or the server protocol of the socket."},
+		{name: "fd.cproto", kind: S, why: whyFD, desc: "The client protocol of a TCP/UDP socket."},
+		{name: "fd.sproto", kind: S, why: whyFD, desc: "The server protocol of a TCP/UDP socket."},
+		{name: "fd.lproto", kind: S, why: whyFD, desc: "The local protocol of a TCP/UDP socket."},
+		{name: "fd.rproto", kind: S, why: whyFD, desc: "The remote protocol of a TCP/UDP socket."},
+		{name: "fd.net", kind: KindIPNet, why: whyFD, desc: "Matches the client or the server IP network of the socket."},
+		{name: "fd.cnet", kind: KindIPNet, why: whyFD, desc: "Matches the client IP network of the socket."},
+		{name: "fd.snet", kind: KindIPNet, why: whyFD, desc: "Matches the server IP network of the socket."},
+		{name: "fd.lnet", kind: KindIPNet, why: whyFD, desc: "Matches the local IP network of the socket."},
+		{name: "fd.rnet", kind: KindIPNet, why: whyFD, desc: "Matches the remote IP network of the socket."},
+		{name: "fd.connected", kind: B, why: whyFD, desc: "For TCP/UDP sockets, 'true' if connected."},
+		{name: "fd.name_changed", kind: B, why: whyFD, desc: "'true' when the event changed the name of its file descriptor (a UDP tuple, for example)."},
+		{name: "fd.cip.name", kind: S, why: whyFD, desc: "The domain name of the client IP address."},
+		{name: "fd.sip.name", kind: S, why: whyFD, desc: "The domain name of the server IP address."},
+		{name: "fd.lip.name", kind: S, why: whyFD, desc: "The domain name of the local IP address."},
+		{name: "fd.rip.name", kind: S, why: whyFD, desc: "The domain name of the remote IP address."},
+		{name: "fd.dev", kind: I, falcoType: "INT32", why: whyFD, desc: "The device number (major/minor) of the file."},
+		{name: "fd.dev.major", kind: I, falcoType: "INT32", why: whyFD, desc: "The major device number of the file."},
+		{name: "fd.dev.minor", kind: I, falcoType: "INT32", why: whyFD, desc: "The minor device number of the file."},
+		{name: "fd.ino", kind: I, why: whyFD, desc: "The inode number of the file."},
+		{name: "fd.nameraw", kind: S, why: whyFD, desc: "fd.name of a file as the caller passed it, without deriving the absolute path."},
+		{name: "fd.types", kind: KindStrings, why: whyFD, arg: ArgIndex, desc: "The types of the file descriptors in use; fd.types[N] is the type of descriptor N as a one-item list."},
+		{name: "fd.is_upper_layer", kind: B, why: whyFD, desc: "'true' if the file is on the upper layer of an overlayfs."},
+		{name: "fd.is_lower_layer", kind: B, why: whyFD, desc: "'true' if the file is on a lower layer of an overlayfs."},
+
+		// fs.path
+		{name: "fs.path.name", kind: S, why: whyFile, desc: "The resolved path a file system call operates on."},
+		{name: "fs.path.nameraw", kind: S, why: whyFile, desc: "The path a file system call operates on, as the caller passed it."},
+		{name: "fs.path.source", kind: S, why: whyFile, desc: "The resolved source path of calls with a source and a target (rename, link)."},
+		{name: "fs.path.sourceraw", kind: S, why: whyFile, desc: "The source path as the caller passed it."},
+		{name: "fs.path.target", kind: S, why: whyFile, desc: "The resolved target path of calls with a source and a target (rename, link)."},
+		{name: "fs.path.targetraw", kind: S, why: whyFile, desc: "The target path as the caller passed it."},
+
+		// fdlist
+		{name: "fdlist.nums", kind: S, why: whyFD, desc: "For poll events, the comma-separated numbers of the polled file descriptors."},
+		{name: "fdlist.names", kind: S, why: whyFD, desc: "For poll events, the comma-separated names of the polled file descriptors."},
+		{name: "fdlist.cips", kind: S, why: whyFD, desc: "For poll events, the comma-separated client IP addresses."},
+		{name: "fdlist.sips", kind: S, why: whyFD, desc: "For poll events, the comma-separated server IP addresses."},
+		{name: "fdlist.cports", kind: S, why: whyFD, desc: "For poll events, the comma-separated client ports."},
+		{name: "fdlist.sports", kind: S, why: whyFD, desc: "For poll events, the comma-separated server ports."},
+
+		// container
+		{name: "container.id", kind: S, why: whyContainer, desc: "The truncated container id (12 characters); \"host\" for processes outside containers."},
+		{name: "container.full_id", kind: S, why: whyContainer, desc: "The full container id."},
+		{name: "container.name", kind: S, why: whyContainer, desc: "The container name; \"host\" for processes outside containers."},
+		{name: "container.image", kind: S, why: whyContainer, desc: "The container image name (falcosecurity/falco:latest)."},
+		{name: "container.image.id", kind: S, why: whyContainer, desc: "The container image id."},
+		{name: "container.type", kind: S, why: whyContainer, desc: "The container type: docker, cri-o, containerd, ..."},
+		{name: "container.privileged", kind: B, why: whyContainer, desc: "'true' for privileged containers."},
+		{name: "container.mounts", kind: S, why: whyContainer, desc: "The mounts of the container, space-separated, each source:dest:mode:rdrw:propagation."},
+		{name: "container.mount", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "One mount of the container, by number or source (container.mount[/usr/local])."},
+		{name: "container.mount.source", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The source of a mount, by number or destination."},
+		{name: "container.mount.dest", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The destination of a mount, by number or source."},
+		{name: "container.mount.mode", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The mode of a mount, by number or source."},
+		{name: "container.mount.rdwr", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The rdwr value of a mount, by number or source."},
+		{name: "container.mount.propagation", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The propagation of a mount, by number or source."},
+		{name: "container.image.repository", kind: S, why: whyContainer, desc: "The container image repository (falcosecurity/falco)."},
+		{name: "container.image.tag", kind: S, why: whyContainer, desc: "The container image tag (latest)."},
+		{name: "container.image.digest", kind: S, why: whyContainer, desc: "The container image registry digest."},
+		{name: "container.healthcheck", kind: S, why: whyContainer, desc: "The container's health check command."},
+		{name: "container.liveness_probe", kind: S, why: whyContainer, desc: "The container's liveness probe command."},
+		{name: "container.readiness_probe", kind: S, why: whyContainer, desc: "The container's readiness probe command."},
+		{name: "container.start_ts", kind: KindAbsTime, why: whyContainer, desc: "The container start as an epoch timestamp in nanoseconds."},
+		{name: "container.duration", kind: KindDuration, why: whyContainer, desc: "Nanoseconds since container.start_ts."},
+		{name: "container.ip", kind: S, why: whyContainer, desc: "The container's (pod's) primary IPv4 address."},
+		{name: "container.cni.json", kind: S, why: whyContainer, desc: "The container's (pod's) CNI result, as JSON."},
+		{name: "container.host_pid", kind: B, why: whyContainer, desc: "'true' if the container runs in the host pid namespace."},
+		{name: "container.host_network", kind: B, why: whyContainer, desc: "'true' if the container runs in the host network namespace."},
+		{name: "container.host_ipc", kind: B, why: whyContainer, desc: "'true' if the container runs in the host IPC namespace."},
+		{name: "container.label", kind: S, why: whyContainer, arg: ArgKey, required: true, dotted: true, desc: "One container label (container.label.foo)."},
+		{name: "container.labels", kind: S, why: whyContainer, desc: "The container labels, comma-separated key:value pairs."},
+
+		// k8s
+		{name: "k8s.pod.name", kind: S, why: whyK8s, desc: "The Kubernetes pod name."},
+		{name: "k8s.ns.name", kind: S, why: whyK8s, desc: "The Kubernetes namespace name."},
+		{name: "k8s.pod.id", kind: S, why: whyK8s, desc: "[legacy] The Kubernetes pod UID (see k8s.pod.uid)."},
+		{name: "k8s.pod.uid", kind: S, why: whyK8s, desc: "The Kubernetes pod UID."},
+		{name: "k8s.pod.sandbox_id", kind: S, why: whyK8s, desc: "The truncated pod sandbox id (12 characters)."},
+		{name: "k8s.pod.full_sandbox_id", kind: S, why: whyK8s, desc: "The full pod sandbox id."},
+		{name: "k8s.pod.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "One pod label (k8s.pod.label.app or k8s.pod.label[app.kubernetes.io/name])."},
+		{name: "k8s.pod.labels", kind: S, why: whyK8s, desc: "The pod labels, comma-separated key:value pairs."},
+		{name: "k8s.pod.ip", kind: S, why: whyK8s, desc: "The pod's IPv4 address."},
+		{name: "k8s.pod.cni.json", kind: S, why: whyK8s, desc: "The pod's CNI result, as JSON."},
+		{name: "k8s.rc.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller name."},
+		{name: "k8s.rc.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller id."},
+		{name: "k8s.rc.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One replication controller label."},
+		{name: "k8s.rc.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller labels."},
+		{name: "k8s.svc.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service name."},
+		{name: "k8s.svc.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service id."},
+		{name: "k8s.svc.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One service label."},
+		{name: "k8s.svc.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service labels."},
+		{name: "k8s.ns.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The namespace id."},
+		{name: "k8s.ns.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One namespace label."},
+		{name: "k8s.ns.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The namespace labels."},
+		{name: "k8s.rs.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set name."},
+		{name: "k8s.rs.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set id."},
+		{name: "k8s.rs.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One replica set label."},
+		{name: "k8s.rs.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set labels."},
+		{name: "k8s.deployment.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment name."},
+		{name: "k8s.deployment.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment id."},
+		{name: "k8s.deployment.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One deployment label."},
+		{name: "k8s.deployment.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment labels."},
+	} {
+		c.add(spec{name: f.name, kind: f.kind, desc: f.desc, arg: f.arg, argRequired: f.required,
+			dotted: f.dotted, unavailable: f.why, falcoType: f.falcoType})
+	}
+}
