@@ -99,6 +99,8 @@ func TestConditions(t *testing.T) {
 		{`proc.exepath glob "/bin/*"`, false},
 		{`proc.exepath iglob "/USR/BIN/BA[Ss]H"`, true},
 		{`proc.exepath regex "^/usr/bin/(ba|z)sh$"`, true},
+		{`proc.exepath regex "bash"`, false}, // anchored at both ends, as Falco
+		{`proc.exepath regex ".*/ba.h"`, true},
 		{`proc.exepath pmatch (/usr/bin, /opt)`, true},
 		{`proc.exepath pmatch (/usr/bi)`, false},
 		{`proc.exepath pmatch (/usr/bin/)`, true},

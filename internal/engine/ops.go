@@ -230,10 +230,11 @@ func stringMatcher(op string, vals []string) (func(string) bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		re, err := regexp.Compile(v)
-		if err != nil {
+		if _, err := regexp.Compile(v); err != nil {
 			return nil, fmt.Errorf("bad regex %q: %v", v, err)
 		}
+		// Falco matches the whole value (RE2 ANCHOR_BOTH).
+		re := regexp.MustCompile(`^(?:` + v + `)$`)
 		return re.MatchString, nil
 	case "in", "intersects":
 		return setMatcher(vals), nil
