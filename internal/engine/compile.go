@@ -549,69 +549,9 @@ func constPred(g getter, op string, vals []string) (pred, error) {
 			return neg
 		}, nil
 	case fields.KindUint, fields.KindAbsTime, fields.KindDuration:
-		nums := make([]uint64, 0, len(vals))
-		for _, v := range vals {
-			x, err := parseUint(v)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a number (the field is %s)", v, g.kind)
-			}
-			nums = append(nums, x)
-		}
-		get := g.uint
-		if op == "in" || op == "intersects" {
-			return func(ev *event.Event) bool {
-				x, ok := get(ev)
-				if !ok {
-					return false
-				}
-				for _, n := range nums {
-					if x == n {
-						return true
-					}
-				}
-				return false
-			}, nil
-		}
-		if len(nums) != 1 {
-			return nil, fmt.Errorf("operator %s takes one value", op)
-		}
-		cmp, want := cmpOrdered[uint64](op), nums[0]
-		return func(ev *event.Event) bool {
-			x, ok := get(ev)
-			return ok && cmp(x, want)
-		}, nil
+		return numericPred(g.uint, op, vals, parseUint, g.kind)
 	case fields.KindInt:
-		nums := make([]int64, 0, len(vals))
-		for _, v := range vals {
-			x, err := parseInt(v)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a number (the field is %s)", v, g.kind)
-			}
-			nums = append(nums, x)
-		}
-		get := g.int
-		if op == "in" || op == "intersects" {
-			return func(ev *event.Event) bool {
-				x, ok := get(ev)
-				if !ok {
-					return false
-				}
-				for _, n := range nums {
-					if x == n {
-						return true
-					}
-				}
-				return false
-			}, nil
-		}
-		if len(nums) != 1 {
-			return nil, fmt.Errorf("operator %s takes one value", op)
-		}
-		cmp, want := cmpOrdered[int64](op), nums[0]
-		return func(ev *event.Event) bool {
-			x, ok := get(ev)
-			return ok && cmp(x, want)
-		}, nil
+		return numericPred(g.int, op, vals, parseInt, g.kind)
 	case fields.KindBool:
 		if len(vals) != 1 {
 			return nil, fmt.Errorf("operator %s takes one value", op)
@@ -628,6 +568,41 @@ func constPred(g getter, op string, vals []string) (pred, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("fields of kind %s cannot be compared", g.kind)
+}
+
+// numericPred compiles a numeric check: in/intersects against a set, or an
+// ordered comparison against one value.
+func numericPred[T uint64 | int64](get func(*event.Event) (T, bool), op string, vals []string, parse func(string) (T, error), kind fields.Kind) (pred, error) {
+	nums := make([]T, 0, len(vals))
+	for _, v := range vals {
+		x, err := parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number (the field is %s)", v, kind)
+		}
+		nums = append(nums, x)
+	}
+	if op == "in" || op == "intersects" {
+		return func(ev *event.Event) bool {
+			x, ok := get(ev)
+			if !ok {
+				return false
+			}
+			for _, n := range nums {
+				if x == n {
+					return true
+				}
+			}
+			return false
+		}, nil
+	}
+	if len(nums) != 1 {
+		return nil, fmt.Errorf("operator %s takes one value", op)
+	}
+	cmp, want := cmpOrdered[T](op), nums[0]
+	return func(ev *event.Event) bool {
+		x, ok := get(ev)
+		return ok && cmp(x, want)
+	}, nil
 }
 
 // fieldPair compiles a comparison of two fields (val()).
