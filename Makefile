@@ -24,11 +24,22 @@ generate: bpf-deps
 bpf-deps:
 	@bash -c '. scripts/lib.sh && apt_install clang llvm libbpf-dev bpftool'
 
-# Short fuzzing session of every fuzz target.
+# Short fuzzing session of every fuzz target (FUZZTIME each).
 FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./internal/sensor/kernel/:FuzzDecode \
+	./internal/event/eventjson/:FuzzDecode \
+	./internal/sensor/replay/:FuzzRun \
+	./internal/rules/:FuzzParseCondition \
+	./internal/rules/:FuzzParseOutput \
+	./internal/rules/:FuzzLoad \
+	./internal/state/:FuzzParseProc
 fuzz:
-	$(GO) test ./internal/sensor/kernel/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/event/eventjson/ -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$pkg $$fn"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME); \
+	done
 
 bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
