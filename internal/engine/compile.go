@@ -301,11 +301,22 @@ func (c *compiler) list(name string, pos rules.Pos) ([]string, bool) {
 	c.listStack = append(c.listStack, name)
 	var out []string
 	for _, it := range l.Items {
-		if sub, ok := c.list(it.Text, it.Pos); ok && it.Text != name {
-			out = append(out, sub...)
+		// Falco pastes items into the condition text: '"(systemd)"' is
+		// the string (systemd), and a bare item may name another list.
+		vals, err := rules.ParseListItem(it.Text, it.Pos)
+		if err != nil {
+			c.errorf(it.Pos, "list %s: item %q: %v", name, it.Text, err)
 			continue
 		}
-		out = append(out, it.Text)
+		for _, v := range vals {
+			if !v.Quoted && v.Text != name {
+				if sub, ok := c.list(v.Text, v.Pos); ok {
+					out = append(out, sub...)
+					continue
+				}
+			}
+			out = append(out, v.Text)
+		}
 	}
 	c.listStack = c.listStack[:len(c.listStack)-1]
 	c.lists[name] = out

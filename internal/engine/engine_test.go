@@ -64,6 +64,8 @@ func ruleYAML(cond string) string {
   items: [sh, bash]
 - list: more_shells
   items: [shells, zsh]
+- list: quoted
+  items: ['"bash"', '"(systemd)"', "a b"]
 - macro: spawned
   condition: evt.type in (execve, execveat)
 - rule: r
@@ -109,6 +111,8 @@ func TestConditions(t *testing.T) {
 		{`proc.name in (more_shells)`, true},    // a list naming a list
 		{`proc.name in (zsh, "shells")`, false}, // quoted: not a list reference
 		{`proc.name in (fish)`, false},
+		{`proc.name in (quoted)`, true}, // '"bash"' is the string bash, as Falco pastes it
+		{`proc.aname[2] in (quoted)`, false},
 		{`proc.pid in (1, 100)`, true},
 		{`proc.aname[1] = sshd and proc.aname[2] = systemd`, true},
 		{`proc.aname[0] = bash`, true},
