@@ -39,7 +39,7 @@ go_ok() {
 ensure_go() {
 	local c
 	for c in "${GO:-}" go /usr/local/go/bin/go "$HOME/go/bin/go"; do
-		[ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && go_ok "$c" && { GO=$(command -v "$c"); export GO; return 0; }
+		[ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && go_ok "$c" && { GO=$(command -v "$c"); export GO; go_on_path; return 0; }
 	done
 	apt_install golang-go ca-certificates
 	local arch mod dir
@@ -52,4 +52,11 @@ ensure_go() {
 	chmod -R a+x "$dir/bin" "$dir/pkg/tool"
 	GO="$dir/bin/go"
 	export GO
+	go_on_path
+}
+
+# go_on_path puts $GO first on PATH: tests run `go build` and `go tool`.
+go_on_path() {
+	PATH="$(dirname "$GO"):$PATH"
+	export PATH
 }
