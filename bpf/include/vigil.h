@@ -24,7 +24,11 @@ enum vigil_kind {
 	VIGIL_KIND_EXEC = 1,
 	VIGIL_KIND_CLONE = 2,
 	VIGIL_KIND_EXIT = 3,
-	VIGIL_KIND_MAX = 4, /* size of the drop counter array */
+	VIGIL_KIND_SYSCALL = 4, /* a system call; its syscall field says which struct */
+	/* Not a record kind: drop counter of system call exits whose entry
+	 * was not saved (entered before the sensor attached, or evicted). */
+	VIGIL_LOSS_SYSCALL_ENTRY = 5,
+	VIGIL_KIND_MAX = 6, /* size of the drop counter array */
 };
 
 /* System calls behind exec and clone records (arch-independent). */
@@ -37,6 +41,10 @@ enum vigil_syscall {
 	VIGIL_SC_FORK = 5,
 	VIGIL_SC_VFORK = 6,
 	VIGIL_SC_OTHER = 7,
+	VIGIL_SC_OPEN = 8,
+	VIGIL_SC_OPENAT = 9,
+	VIGIL_SC_OPENAT2 = 10,
+	VIGIL_SC_CREAT = 11,
 };
 
 enum vigil_flags {
@@ -48,6 +56,12 @@ enum vigil_flags {
 	VIGIL_F_CWD_TRUNC = 1 << 5,    /* cwd path deeper than the walk limit */
 	VIGIL_F_THREAD = 1 << 6,       /* clone created a thread */
 	VIGIL_F_KTHREAD = 1 << 7,      /* task is a kernel thread */
+	/* open family: what the path section of a vigil_open holds */
+	VIGIL_F_FD_PATH = 1 << 8,      /* the opened file's path, from its fd */
+	VIGIL_F_BASE_PATH = 1 << 9,    /* the directory a relative name starts from */
+	VIGIL_F_PATH_TRUNC = 1 << 10,  /* that path is deeper than the walk limit */
+	VIGIL_F_PATH_PSEUDO = 1 << 11, /* that path's leaf is an internal object (memfd) */
+	VIGIL_F_NAME_LATE = 1 << 12,   /* name unreadable at entry, read at exit */
 };
 
 /* Common head of every record: who did it and when. */
@@ -96,6 +110,32 @@ struct vigil_clone {
 struct vigil_exit {
 	struct vigil_task task;
 	__u32 exit_code; /* task->exit_code: status << 8 | signal | 0x80 if core */
+	__u32 _pad;
+};
+
+/*
+ * Open family record (kind VIGIL_KIND_SYSCALL; syscall OPEN, OPENAT,
+ * OPENAT2 or CREAT), made at the syscall's exit from what its entry saved.
+ * Followed by name_len + path_len bytes: the path as the caller passed it,
+ * read from user memory (NUL-terminated), then path components from the leaf
+ * up to the root (each NUL-terminated, as exec's exe) from the kernel: the
+ * opened file's path (VIGIL_F_FD_PATH) when the call succeeded, else the
+ * directory a relative name starts from (VIGIL_F_BASE_PATH: the cwd, or
+ * dirfd's path), else nothing.
+ */
+struct vigil_open {
+	struct vigil_task task;
+	__u32 syscall;  /* enum vigil_syscall */
+	__s32 dirfd;    /* as passed; AT_FDCWD (-100) for open and creat */
+	__s64 ret;      /* the new fd, or -errno */
+	__u64 flags;    /* as passed (open_how.flags); O_CREAT|O_WRONLY|O_TRUNC for creat */
+	__u64 mode;     /* as passed (open_how.mode), unmasked */
+	__u64 resolve;  /* open_how.resolve (openat2), else 0 */
+	__u64 ino;      /* opened file's inode number; 0 on failure */
+	__u32 dev;      /* new_encode_dev() of its superblock's s_dev; 0 on failure */
+	__u32 i_mode;   /* its inode's i_mode (file type and permissions); 0 on failure */
+	__u16 name_len; /* bytes of the name as passed, NUL included; 0 if unreadable */
+	__u16 path_len; /* bytes of the path components */
 	__u32 _pad;
 };
 

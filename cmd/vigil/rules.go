@@ -72,7 +72,11 @@ func newRulesListCmd(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", r.Spec.Name, r.Spec.Priority, r.Spec.Enabled, loaded,
 					strings.Join(r.TypeNames(), ","), strings.Join(r.Spec.Tags, ","))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "\nsystem calls captured for these rules: %s\n", orNone(typeNames(capturedSyscalls(l.engine))))
+			return err
 		},
 	}
 	cmd.Flags().StringArrayVarP(&f.paths, "rules", "r", nil, "rules file or directory (repeatable); default: the built-in ruleset")
@@ -100,4 +104,11 @@ func newRulesExplainCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVarP(&f.paths, "rules", "r", nil, "rules file or directory (repeatable); default: the built-in ruleset")
 	return cmd
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none (process lifecycle only)"
+	}
+	return strings.Join(names, ", ")
 }

@@ -157,3 +157,34 @@ func TestRunRuleFires(t *testing.T) {
 	}
 	a.stop(t)
 }
+
+// TestBuiltinFileRuleFires runs the agent with its built-in rules and reads
+// /etc/shadow with cat: the credential-access rule fires with the file in
+// its output fields, and the open-family system calls are captured because
+// the rules name them.
+func TestBuiltinFileRuleFires(t *testing.T) {
+	a := startAgent(t, "--json")
+	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat]"`) {
+		t.Errorf("ready line does not list the captured system calls:\n%s", strings.Join(a.stderr.snapshot(), "\n"))
+	}
+	if err := exec.Command("sh", "-c", "cat /etc/shadow >/dev/null").Run(); err != nil {
+		t.Fatal(err)
+	}
+	line := a.stdout.waitLine(t, "shadow alert", func(l string) bool {
+		return strings.Contains(l, `"rule":"Shadow password file read by an unexpected program"`) && strings.Contains(l, `"proc.cmdline":"cat /etc/shadow"`)
+	})
+	var alert struct {
+		Priority     string         `json:"priority"`
+		OutputFields map[string]any `json:"output_fields"`
+	}
+	if err := json.Unmarshal([]byte(line), &alert); err != nil {
+		t.Fatal(err)
+	}
+	if alert.Priority != "Warning" || alert.OutputFields["fd.name"] != "/etc/shadow" || alert.OutputFields["proc.pname"] != "sh" {
+		t.Errorf("alert: %s", line)
+	}
+	if !strings.Contains(line, `"vigil":{"event_type":"openat"`) {
+		t.Errorf("alert not from an openat event: %s", line)
+	}
+	a.stop(t)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-sec/vigil/internal/engine"
+	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/output"
 	"github.com/vigil-sec/vigil/internal/pipeline"
@@ -88,10 +89,11 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err := f.validate(); err != nil {
 		return err
 	}
-	detector, err := buildDetector(&f.rules, f.json, f.events, log, stdout, stderr)
+	detector, eng, err := buildDetector(&f.rules, f.json, f.events, log, stdout, stderr)
 	if err != nil {
 		return err
 	}
+	syscalls := capturedSyscalls(eng)
 	hostname := host.Hostname()
 	bootID, err := host.BootID("/proc")
 	if err != nil {
@@ -124,6 +126,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		RingBufferBytes: f.ringBufferBytes,
 		WakeupBytes:     f.wakeupBytes,
 		PollInterval:    f.pollInterval,
+		Syscalls:        syscalls,
 		OnIdle:          p.Flush,
 		Logger:          log,
 	})
@@ -141,7 +144,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		log.Warn("process table seeding incomplete", "err", err)
 	}
 	log.Info("vigil ready", "version", versionString(), "host", hostname,
-		"seeded_processes", seeded, "events_to_stdout", f.events, "pid", os.Getpid())
+		"seeded_processes", seeded, "syscalls", typeNames(syscalls), "events_to_stdout", f.events, "pid", os.Getpid())
 
 	statsDone := make(chan struct{})
 	statsCtx, stopStats := context.WithCancel(ctx)
@@ -183,10 +186,10 @@ func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.S
 // buildDetector loads and compiles the rules and returns the detection
 // stage writing alerts where the flags say. Rules with errors refuse to
 // start unless allowBroken.
-func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, error) {
+func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, *engine.Engine, error) {
 	l, err := loadRules(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, d := range l.diags {
 		if d.Severity == rules.SevError {
@@ -196,7 +199,7 @@ func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, 
 		}
 	}
 	if n := l.errorCount(); n > 0 && !f.allowBroken {
-		return nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
+		return nil, nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
 	}
 	log.Info("rules loaded", "summary", l.summary())
 	alertsTo := stdout
@@ -209,5 +212,30 @@ func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, 
 	} else {
 		sink = output.NewTextAlerts(alertsTo)
 	}
-	return engine.NewDetector(l.engine, log, sink), nil
+	return engine.NewDetector(l.engine, log, sink), l.engine, nil
+}
+
+// capturedSyscalls is the set of system call events the kernel must
+// capture for the rules: the ones they name that the sensor supports.
+// Everything else is never attached, so it costs nothing.
+func capturedSyscalls(e *engine.Engine) []event.Type {
+	supported := map[event.Type]bool{}
+	for _, t := range kernel.SupportedSyscalls() {
+		supported[t] = true
+	}
+	var out []event.Type
+	for _, t := range e.NeededTypes() {
+		if supported[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func typeNames(ts []event.Type) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.String())
+	}
+	return out
 }

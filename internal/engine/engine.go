@@ -416,3 +416,20 @@ func (r *Rule) TypeNames() []string {
 	}
 	return append(out, r.OtherTypes...)
 }
+
+// NeededTypes is the set of event types the loaded, enabled rules name
+// explicitly in evt.type: what a source must capture for them to fire (as
+// Falco's adaptive syscall set). Rules that do not restrict evt.type match
+// whatever is captured and add nothing.
+func (e *Engine) NeededTypes() []event.Type {
+	var set typeSet
+	for _, r := range e.rules {
+		if !r.Loaded || !r.Spec.Enabled || r.AllTypes {
+			continue
+		}
+		for _, t := range r.Types {
+			set.add(t)
+		}
+	}
+	return set.types()
+}

@@ -22,6 +22,10 @@ const (
 	TypeVfork         // vfork(2)
 	TypeProcExit      // the last thread of a process exited (Falco's procexit)
 	TypeDrop          // the source lost events; Drop says how many
+	TypeOpen          // open(2)
+	TypeOpenat        // openat(2)
+	TypeOpenat2       // openat2(2)
+	TypeCreat         // creat(2)
 	numTypes
 )
 
@@ -35,6 +39,10 @@ var typeNames = [numTypes]string{
 	TypeVfork:    "vfork",
 	TypeProcExit: "procexit",
 	TypeDrop:     "drop",
+	TypeOpen:     "open",
+	TypeOpenat:   "openat",
+	TypeOpenat2:  "openat2",
+	TypeCreat:    "creat",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -67,6 +75,14 @@ func Types() []Type {
 // IsExec reports whether t starts a new program image.
 func (t Type) IsExec() bool { return t == TypeExecve || t == TypeExecveat }
 
+// IsOpen reports whether t opens a file (the open family).
+func (t Type) IsOpen() bool {
+	return t == TypeOpen || t == TypeOpenat || t == TypeOpenat2 || t == TypeCreat
+}
+
+// IsSyscall reports whether events of type t carry a Syscall detail.
+func (t Type) IsSyscall() bool { return t.IsOpen() }
+
 // IsClone reports whether t creates a new task.
 func (t Type) IsClone() bool {
 	return t == TypeClone || t == TypeClone3 || t == TypeFork || t == TypeVfork
@@ -91,6 +107,9 @@ type Event struct {
 	Clone *Clone
 	Exit  *Exit
 	Drop  *Drop
+	// Syscall details file, network and privilege system calls
+	// (Type.IsSyscall).
+	Syscall *Syscall
 }
 
 // Process is the identity and attributes of a process (a thread group).
@@ -184,4 +203,121 @@ func NewExecID(bootID [16]byte, pid uint32, bootNs uint64) string {
 	binary.BigEndian.PutUint32(b[4:8], pid)
 	binary.BigEndian.PutUint64(b[8:], bootNs)
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Syscall details a system call event: its result, its arguments under
+// Falco's parameter names, and the file descriptor it concerns.
+type Syscall struct {
+	// Res is the return value: >= 0 on success, -errno on failure.
+	Res int64
+	// Args are the call's parameters in Falco's order for the event type
+	// (for openat: fd, dirfd, name, flags, mode, dev, ino), with the values
+	// the call saw. Paths are as the caller passed them.
+	Args []Arg
+	// FD is the file descriptor the call created or acted on. For the
+	// open family it is always set: on success Num is the new fd and Name
+	// the path the kernel opened; on failure Num is the negative result and
+	// Name the caller's path resolved against its cwd or dirfd.
+	FD *FD
+}
+
+// Arg finds an argument by name.
+func (s *Syscall) Arg(name string) (Arg, bool) {
+	if s == nil {
+		return Arg{}, false
+	}
+	for _, a := range s.Args {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Arg{}, false
+}
+
+// ArgKind says how an argument's value is held and rendered.
+type ArgKind uint8
+
+// Argument kinds.
+const (
+	ArgInt       ArgKind = iota + 1 // Num, signed decimal
+	ArgUint                         // Num as uint64, decimal
+	ArgFD                           // Num, a file descriptor (AT_FDCWD is -100)
+	ArgPath                         // Str, a path as passed
+	ArgString                       // Str
+	ArgOpenFlags                    // Num, open(2) flags: rendered O_RDONLY|O_CLOEXEC...
+	ArgMode                         // Num, file mode bits: rendered in octal
+	ArgResolve                      // Num, openat2 resolve flags: RESOLVE_*
+	ArgErrno                        // Num, a result: 0 or -errno
+)
+
+// Arg is one system call argument.
+type Arg struct {
+	Name string
+	Kind ArgKind
+	Num  int64
+	Str  string
+}
+
+// FDType is the type of a file descriptor, as Falco's fd.type names it.
+type FDType uint8
+
+// File descriptor types.
+const (
+	FDUnknown FDType = iota
+	FDFile
+	FDDirectory
+	FDIPv4
+	FDIPv6
+	FDUnix
+	FDPipe
+	FDEvent
+	FDSignal
+	FDEventPoll
+	FDInotify
+	FDTimer
+	FDNetlink
+	FDMemfd
+	numFDTypes
+)
+
+var fdTypeNames = [numFDTypes]string{"unknown", "file", "directory", "ipv4", "ipv6", "unix", "pipe", "event", "signalfd", "eventpoll", "inotify", "timerfd", "netlink", "memfd"}
+var fdTypeChars = [numFDTypes]byte{'o', 'f', 'd', '4', '6', 'u', 'p', 'e', 's', 'l', 'i', 't', 'n', 'm'}
+
+// String returns Falco's fd.type name.
+func (t FDType) String() string {
+	if t < numFDTypes {
+		return fdTypeNames[t]
+	}
+	return "unknown"
+}
+
+// Char returns Falco's fd.typechar.
+func (t FDType) Char() byte {
+	if t < numFDTypes {
+		return fdTypeChars[t]
+	}
+	return 'o'
+}
+
+// ParseFDType returns the FDType named s (as String returns).
+func ParseFDType(s string) (FDType, error) {
+	for i, n := range fdTypeNames {
+		if n == s {
+			return FDType(i), nil
+		}
+	}
+	return FDUnknown, fmt.Errorf("unknown fd type %q", s)
+}
+
+// FD is a file descriptor and what it refers to.
+type FD struct {
+	Num  int64
+	Type FDType
+	// Name is Falco's fd.name: for files, the absolute path.
+	Name string
+	// NameRaw is the path as the caller passed it (Falco's fd.nameraw).
+	NameRaw string
+	// Dev and Ino identify the opened file (0 when unknown).
+	Dev uint32
+	Ino uint64
 }

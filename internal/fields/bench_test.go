@@ -16,6 +16,40 @@ var benchFields = []string{
 	"proc.acmdline[2]", "user.name", "evt.type", "evt.time", "evt.arg.flags", "proc.apid",
 }
 
+// benchOpenFields are measured on an openat event by BenchmarkOpenAccessors
+// and held to zero allocations (on a repeated event) by
+// TestOpenAccessorAllocs.
+var benchOpenFields = []string{
+	"fd.name", "fd.num", "evt.is_open_read", "evt.is_open_write", "fd.directory", "fd.filename", "fd.nameraw",
+	"fd.typechar", "evt.res", "evt.rawres", "evt.arg.flags", "evt.arg.fd", "evt.arg.name", "evt.arg.mode",
+	"evt.rawarg.flags", "fd.uid",
+}
+
+func BenchmarkOpenAccessors(b *testing.B) {
+	c := newTestCatalog()
+	evs := map[string]*event.Event{"ok": openatEvent(), "failed": openatFailedEvent()}
+	for _, name := range benchOpenFields {
+		f, arg, acc := bind(b, c, name)
+		for which, ev := range evs {
+			b.Run(name+"/"+which, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					switch f.KindFor(arg) {
+					case KindString:
+						acc.Str(ev)
+					case KindUint:
+						acc.Uint(ev)
+					case KindInt:
+						acc.Int(ev)
+					case KindBool:
+						acc.Bool(ev)
+					}
+				}
+			})
+		}
+	}
+}
+
 func BenchmarkAccessors(b *testing.B) {
 	c := newTestCatalog()
 	ev := execEvent()
@@ -93,10 +127,34 @@ func TestAccessorAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per call", name, n)
 		}
 	}
+	for _, ev := range []*event.Event{openatEvent(), openatFailedEvent(), openatDirfdEvent(), creatEvent(), openat2Event()} {
+		for _, name := range benchOpenFields {
+			f, arg, acc := bind(t, c, name)
+			read := func() {
+				switch f.KindFor(arg) {
+				case KindString:
+					acc.Str(ev)
+				case KindUint:
+					acc.Uint(ev)
+				case KindInt:
+					acc.Int(ev)
+				case KindBool:
+					acc.Bool(ev)
+				}
+			}
+			read()
+			if n := testing.AllocsPerRun(100, read); n != 0 {
+				t.Errorf("%s on %s (res %d): %v allocations per call", name, ev.Type, ev.Syscall.Res, n)
+			}
+		}
+	}
 	// Scalar fields never allocate, even on a new event each time.
 	scalar := []string{"proc.name", "proc.pid", "proc.exe", "proc.pname", "proc.aname[3]", "user.uid",
-		"user.loginuid", "thread.tid", "evt.rawres", "evt.res", "evt.dir", "proc.is_exe_upper_layer", "proc.duration"}
-	evs := []*event.Event{execEvent(), cloneThreadEvent(), forkEvent(), exitEvent(event.Exit{Signal: 9})}
+		"user.loginuid", "thread.tid", "evt.rawres", "evt.res", "evt.dir", "proc.is_exe_upper_layer", "proc.duration",
+		"fd.name", "fd.num", "fd.type", "fd.typechar", "fd.directory", "fd.filename", "fd.dev", "fd.ino",
+		"evt.is_open_read", "evt.is_open_write", "evt.is_open_exec", "evt.rawarg.flags", "evt.rawarg.name", "evt.arg.name"}
+	evs := []*event.Event{execEvent(), cloneThreadEvent(), forkEvent(), exitEvent(event.Exit{Signal: 9}),
+		openatEvent(), openatFailedEvent(), openEvent(), creatEvent(), openat2Event(), openatDirEvent()}
 	for _, name := range scalar {
 		f, arg, acc := bind(t, c, name)
 		i := 0

@@ -86,6 +86,7 @@ func New(opts Options) *Catalog {
 	c.addEventFields()
 	c.addProcessFields()
 	c.addUserFields()
+	c.addFDFields()
 	c.addUnavailableFields()
 
 	for _, f := range c.fields {
@@ -122,10 +123,14 @@ func (c *Catalog) Fields() []*Field {
 // KindFor returns the kind of the values that the accessor bound with arg
 // yields. It is f.Kind except for the ancestor fields (proc.aname,
 // proc.apid, ...), which are lists without an index and single values with
-// one.
+// one, and evt.rawarg, whose kind is its argument's (numbers for
+// evt.rawarg.flags, text for evt.rawarg.name).
 func (f *Field) KindFor(arg string) Kind {
 	if f == nil {
 		return 0
+	}
+	if f.Name == "evt.rawarg" && f.Available {
+		return rawArgKind(arg)
 	}
 	if arg != "" {
 		switch f.Name {

@@ -123,7 +123,17 @@ func TestBindErrors(t *testing.T) {
 		{"evt.arg", "7", true},
 		{"evt.arg", "15", true},
 		{"evt.arg", "99", true},
-		{"evt.type.is", "open", true},
+		{"evt.type.is", "connect", true},
+		{"evt.arg", "creat_flags", true},
+		{"evt.arg", "5", true}, // creat_flags for creat
+		{"evt.rawarg", "", false},
+		{"evt.rawarg", "0", false},
+		{"evt.rawarg", "a-b", false},
+		{"evt.rawarg", "exe", true},
+		{"evt.rawarg", "res", true},
+		{"evt.rawarg", "request", true},
+		{"evt.rawarg", "dirfd", true}, // execveat's is not captured
+		{"evt.arg", "dirfd", true},
 		{"evt.type.is", "3", true},
 		{"evt.type.is", "unknown", true},
 	} {
@@ -158,6 +168,10 @@ func TestKindFor(t *testing.T) {
 		{"proc.acmdline", "0", KindString},
 		{"proc.name", "", KindString},
 		{"fd.types", "0", KindStrings},
+		{"evt.rawarg", "flags", KindUint},
+		{"evt.rawarg", "fd", KindInt},
+		{"evt.rawarg", "name", KindString},
+		{"fd.num", "", KindInt},
 		{"user.loginuid", "", KindInt},
 	} {
 		f, _, _ := c.Lookup(tt.field)
@@ -199,7 +213,10 @@ func bindArgs(f *Field) []string {
 	case "evt.arg":
 		return []string{"res", "exe", "args", "tid", "pid", "ptid", "cwd", "comm", "tty", "loginuid",
 			"flags", "uid", "gid", "trusted_exepath", "filename", "status", "ret", "sig", "core",
-			"0", "1", "2", "3", "4", "5", "6", "13", "16", "18", "19", "26", "27"}
+			"fd", "dirfd", "name", "mode", "resolve", "dev", "ino",
+			"0", "1", "2", "3", "4", "5", "6", "7", "13", "16", "18", "19", "26", "27"}
+	case "evt.rawarg":
+		return []string{"fd", "dirfd", "name", "flags", "mode", "resolve", "dev", "ino"}
 	case "evt.type.is":
 		var out []string
 		for _, t := range event.Types() {
@@ -233,6 +250,24 @@ func weirdEvents() map[string]*event.Event {
 	wrongDetails.Exit = &event.Exit{Signal: -5, Code: -1}
 	wrongDetails.Clone = &event.Clone{Flags: ^uint64(0)}
 	hugeSig := exitEvent(event.Exit{Signal: 1 << 30, Code: 1 << 20, CoreDumped: true})
+	openNoSyscall := openatEvent()
+	openNoSyscall.Syscall = nil
+	openNoFD := openatEvent()
+	openNoFD.Syscall.FD = nil
+	openNoArgs := openatEvent()
+	openNoArgs.Syscall.Args = nil
+	openWrongKinds := openatEvent()
+	for i := range openWrongKinds.Syscall.Args {
+		a := &openWrongKinds.Syscall.Args[i]
+		a.Kind = event.ArgKind(99 - i)
+		a.Num, a.Str = -1<<63, "\xff"
+	}
+	openBogusFD := openatEvent()
+	openBogusFD.Syscall.FD = &event.FD{Num: 1 << 40, Type: event.FDType(250), Dev: ^uint32(0), Ino: ^uint64(0)}
+	openBogusFD.Syscall.Res = -1 << 63
+	execWithSyscall := execEvent()
+	execWithSyscall.Syscall = openatEvent().Syscall
+	creatOnlyFD := &event.Event{Type: event.TypeCreat, Syscall: &event.Syscall{Res: -2, FD: &event.FD{Num: -2}}}
 	return map[string]*event.Event{
 		"nil":             nil,
 		"zero":            {},
@@ -246,6 +281,13 @@ func weirdEvents() map[string]*event.Event {
 		"thread only":     threadOnly,
 		"wrong details":   wrongDetails,
 		"huge signal":     hugeSig,
+		"open no syscall": openNoSyscall,
+		"open no fd":      openNoFD,
+		"open no args":    openNoArgs,
+		"open bad kinds":  openWrongKinds,
+		"open bogus fd":   openBogusFD,
+		"exec + syscall":  execWithSyscall,
+		"creat only fd":   creatOnlyFD,
 	}
 }
 

@@ -28,7 +28,13 @@
 //     KindStrings: the values of every ancestor, parent first, the process
 //     itself excluded, which Falco's comparisons test for any match. With an
 //     index they yield one value (Field.KindFor tells which kind) and their
-//     accessor sets both the scalar function and Strs.
+//     accessor sets both the scalar function and Strs. evt.rawarg too has
+//     the kind of its argument (a number for evt.rawarg.flags).
+//   - File descriptor fields (fd.*) and the open family's arguments read the
+//     event's Syscall detail, mirroring libsinsp for a call that failed and
+//     created no descriptor (fd.num -1, fd.type <NA>, ...). Kernel values
+//     (open flags, modes, resolve flags) are converted to Falco's encodings
+//     and names as Falco's driver and libsinsp do (openflags.go).
 //
 // Concurrency: a Catalog and every accessor bound from it are used from one
 // goroutine at a time (they share caches and the evt.num counter); build

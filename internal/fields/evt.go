@@ -8,12 +8,57 @@ import (
 
 // isSyscall reports whether t is a system call (as opposed to a Falco
 // pseudo-event such as procexit or drop).
-func isSyscall(t event.Type) bool { return t.IsExec() || t.IsClone() }
+func isSyscall(t event.Type) bool { return t.IsExec() || t.IsClone() || t.IsSyscall() }
 
-// hasReturnValue reports whether events of type t carry a return value:
-// the exit events of system calls. Vigil reports only successful execs,
-// and clones from the child's side, whose return value is 0.
-func hasReturnValue(ev *event.Event) bool { return ev != nil && isSyscall(ev.Type) }
+// returnValue is the return value of a system call event: Falco's
+// evt.rawres. Vigil reports only successful execs, and clones from the
+// child's side, whose return value is 0; the other system calls carry it
+// in their Syscall detail. ok is false for events without one (procexit,
+// drop, a system call event that lacks its detail).
+func returnValue(ev *event.Event) (res int64, ok bool) {
+	switch {
+	case ev == nil:
+		return 0, false
+	case ev.Type.IsExec() || ev.Type.IsClone():
+		return 0, true
+	case ev.Type.IsSyscall() && ev.Syscall != nil:
+		return ev.Syscall.Res, true
+	}
+	return 0, false
+}
+
+// openFlags returns the kernel open flags of an open, openat or openat2
+// event; ok is false when it has none.
+func openFlags(ev *event.Event) (flags uint64, ok bool) {
+	if a, ok := ev.Syscall.Arg("flags"); ok && a.Kind == event.ArgOpenFlags {
+		return uint64(a.Num), true
+	}
+	return 0, false
+}
+
+// ppmOpenFlags returns the flags of an open, openat or openat2 event in
+// Falco's encoding; 0 when the event has none (as Falco reads a missing
+// flags parameter).
+func ppmOpenFlags(ev *event.Event) uint32 {
+	if k, ok := openFlags(ev); ok {
+		return openFlagsToPPM(k)
+	}
+	return 0
+}
+
+// isOpenExec is Falco's evt.is_open_exec: an open, openat or openat2 that
+// may create a file (O_CREAT or O_TMPFILE) with a mode that has an execute
+// bit, or a creat whose mode has one.
+func isOpenExec(ev *event.Event) bool {
+	mode, ok := falcoOpenMode(ev)
+	if !ok {
+		return false
+	}
+	if ev.Type != event.TypeCreat && ppmOpenFlags(ev)&(ppmOTmpfile|ppmOCreat) == 0 {
+		return false
+	}
+	return mode&ppmSExec != 0
+}
 
 // timeCache formats a timestamp, remembering the last one.
 type timeCache struct {
@@ -131,11 +176,13 @@ func (c *Catalog) addEventFields() {
 			}
 			return ev.Type.String(), true
 		}}})
-	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"internal\" for drop events.",
+	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family, \"internal\" for drop events.",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			switch {
 			case ev == nil:
 				return "", false
+			case ev.Type.IsOpen():
+				return "file", true
 			case isSyscall(ev.Type) || ev.Type == event.TypeProcExit:
 				return "process", true
 			case ev.Type == event.TypeDrop:
@@ -164,31 +211,69 @@ func (c *Catalog) addEventFields() {
 		desc: "One event argument by name (evt.arg.flags) or by position (evt.arg[0]), rendered as Falco renders it: " +
 			"execve/execveat: res, exe (argv[0]), args (argv[1:], NUL-separated, shown as '.'), tid, pid, ptid, cwd, comm, tty, loginuid, flags (EXE_UPPER_LAYER, EXE_FROM_MEMFD; EXE_WRITABLE and EXE_LOWER_LAYER are not captured yet), uid (euid), trusted_exepath, gid (egid), and filename for execve; " +
 			"clone/clone3/fork/vfork (the child's view): res (0), exe, args, tid, pid, ptid, cwd, comm, flags (CLONE_* names), uid, gid; " +
-			"procexit: status, ret, sig, core. An argument Falco has but Vigil does not capture yet is refused when the rule is loaded.",
+			"procexit: status, ret, sig, core; " +
+			"open: fd, name, flags, mode, dev, ino; openat: fd, dirfd, name, flags, mode, dev, ino; openat2: fd, dirfd, name, flags, mode, resolve, dev, ino; creat: fd, name, mode, dev, ino (creat_flags, overlayfs layer bits, is not captured yet). " +
+			"fd renders as <f>/path (the descriptor's fd.typechar and fd.name), or as the name of the error of a failed call (ENOENT); dirfd as AT_FDCWD, or as the number (Falco adds <d>/path from its descriptor table, which Vigil does not keep) — by position only (evt.arg[1]): evt.arg.dirfd is refused while the dirfd of execveat is not captured; " +
+			"name as passed, or fd.name when it is relative; flags as Falco's O_* names joined by | in Falco's order (O_TRUNC|O_CREAT|O_WRONLY; kernel flags Falco has no name for, such as O_NOFOLLOW and O_PATH, are not shown; O_F_CREATED is not captured and never shown); " +
+			"mode in octal (0644; 0 unless O_CREAT or O_TMPFILE, as Falco records it); resolve as RESOLVE_* names; dev in hexadecimal (801); ino in decimal. " +
+			"An argument Falco has but Vigil does not capture yet is refused when the rule is loaded.",
 		bindKey: bindEvtArg})
+	c.add(spec{name: "evt.rawarg", kind: KindString, arg: ArgKey, argRequired: true, dotted: true, falcoType: "DYNAMIC",
+		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_*. Vigil has the arguments of the open family and flags; other arguments are refused when the rule is loaded (use evt.arg).",
+		bindKey: bindRawArg})
 
+	var resNum numCache
 	c.add(spec{name: "evt.res", kind: KindString,
-		desc: "The return value as a string: \"SUCCESS\", or an error code such as ENOENT. Vigil reports successful execs and the child's side of clones, so it is always SUCCESS; <NA> for procexit and drop.",
+		desc: "The return value as a string: \"SUCCESS\", or the name of the error, such as ENOENT (the number, as in -530, for an error Falco does not name). Vigil reports successful execs and the child's side of clones, which are always SUCCESS; <NA> for procexit and drop.",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
-			if !hasReturnValue(ev) {
+			res, ok := returnValue(ev)
+			switch {
+			case !ok:
 				return "", false
+			case res >= 0:
+				return "SUCCESS", true
 			}
-			return "SUCCESS", true
+			if name := errnoName(res); name != "" {
+				return name, true
+			}
+			return resNum.itoa(res), true
 		}}})
 	c.add(spec{name: "evt.rawres", kind: KindInt,
-		desc: "The return value as a number: 0 for the events Vigil reports (successful execs, clones seen from the child); <NA> for procexit and drop.",
-		acc: Accessor{Int: func(ev *event.Event) (int64, bool) {
-			if !hasReturnValue(ev) {
-				return 0, false
-			}
-			return 0, true
-		}}})
+		desc: "The return value as a number: for the open family the new file descriptor, or -errno (-2 for ENOENT); 0 for successful execs and clones seen from the child; <NA> for procexit and drop.",
+		acc:  Accessor{Int: returnValue}})
 	c.add(spec{name: "evt.failed", kind: KindBool, desc: "'true' for events that returned an error; <NA> for events without a return value.",
-		acc: Accessor{Bool: func(ev *event.Event) (bool, bool) { return false, hasReturnValue(ev) }}})
+		acc: Accessor{Bool: func(ev *event.Event) (bool, bool) {
+			res, ok := returnValue(ev)
+			return res < 0, ok
+		}}})
 	c.add(spec{name: "evt.count", kind: KindUint, falcoType: "UINT32", desc: "Always 1.",
 		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) { return 1, ev != nil }}})
 	c.add(spec{name: "evt.count.error", kind: KindUint, falcoType: "UINT32", desc: "1 for events that returned an error, 0 for others; <NA> for events without a return value.",
-		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) { return 0, hasReturnValue(ev) }}})
+		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) {
+			res, ok := returnValue(ev)
+			if res < 0 {
+				return 1, ok
+			}
+			return 0, ok
+		}}})
 	c.add(spec{name: "evt.count.exit", kind: KindUint, falcoType: "UINT32", desc: "1 for exit events; <NA> for enter events (procexit, drop).",
 		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) { return 1, ev != nil && isSyscall(ev.Type) }}})
+
+	// The open family (Falco's TYPE_ISOPEN_* in sinsp_filtercheck_event.cpp):
+	// defined, and false, for every other event.
+	openBool := func(name, desc string, fn func(ev *event.Event) bool) {
+		c.add(spec{name: name, kind: KindBool, desc: desc, acc: Accessor{Bool: func(ev *event.Event) (bool, bool) {
+			if !typed(ev) {
+				return false, false
+			}
+			return fn(ev), true
+		}}})
+	}
+	openAt := func(t event.Type) bool { return t == event.TypeOpen || t == event.TypeOpenat || t == event.TypeOpenat2 }
+	openBool("evt.is_open_read", "'true' for open, openat and openat2 events that opened the path for reading (O_RDONLY or O_RDWR, whether or not the call succeeded); 'false' for every other event, creat included (as in Falco, which reads the flags of open calls only).",
+		func(ev *event.Event) bool { return openAt(ev.Type) && ppmOpenFlags(ev)&ppmORdonly != 0 })
+	openBool("evt.is_open_write", "'true' for open, openat and openat2 events that opened the path for writing (O_WRONLY or O_RDWR, whether or not the call succeeded); 'false' for every other event, creat included (as in Falco).",
+		func(ev *event.Event) bool { return openAt(ev.Type) && ppmOpenFlags(ev)&ppmOWronly != 0 })
+	openBool("evt.is_open_exec", "'true' for open, openat and openat2 events with O_CREAT or O_TMPFILE (which, as in Falco, an O_DIRECTORY open also counts as), and for creat events, whose mode argument has an execute bit: a file created executable. 'false' for every other event.",
+		func(ev *event.Event) bool { return ev.Type.IsOpen() && isOpenExec(ev) })
 }

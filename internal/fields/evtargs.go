@@ -13,8 +13,8 @@ import (
 // evt.args) onto what Vigil's events carry. The parameter lists and their
 // order are those of Falco's event table (libs driver/event_table.c) for
 // the exit events of execve/execveat (PPME_SYSCALL_EXECVE_19_X), of
-// clone/clone3/fork/vfork (PPME_SYSCALL_CLONE_20_X and siblings), and for
-// procexit (PPME_PROCEXIT_1_E). Vigil's drop events report lost events and
+// clone/clone3/fork/vfork (PPME_SYSCALL_CLONE_20_X and siblings), for
+// procexit (PPME_PROCEXIT_1_E), and for the open family (evtargs_open.go). Vigil's drop events report lost events and
 // have no Falco counterpart (Falco's drop events announce a sampling
 // ratio): they have no parameters.
 
@@ -49,6 +49,7 @@ type argScratch struct {
 		out   string
 		valid bool
 	}
+	open openScratch
 }
 
 func (s *argScratch) itoa(i int, v int64) string { return s.num[i].itoa(v) }
@@ -296,19 +297,29 @@ func cloneFlagTable() [22]cloneFlag {
 	}
 }
 
+// cloneFlagsToPPM converts kernel clone flags to Falco's PPM_CL_*
+// encoding.
+func cloneFlagsToPPM(kernel uint64) uint32 {
+	var ppm uint32
+	for _, f := range cloneFlagTable() {
+		if kernel&f.kernel != 0 {
+			ppm |= f.ppm
+		}
+	}
+	return ppm
+}
+
 // renderCloneFlags converts kernel clone flags to Falco's rendering: the
 // decimal value of its PPM_CL_* encoding, and the names of the set flags
 // joined by '|'.
 func renderCloneFlags(kernel uint64) (raw, resolved string) {
-	var ppm uint32
 	var names []string
 	for _, f := range cloneFlagTable() {
 		if kernel&f.kernel != 0 {
-			ppm |= f.ppm
 			names = append(names, f.name)
 		}
 	}
-	return strconv.FormatUint(uint64(ppm), 10), strings.Join(names, "|")
+	return strconv.FormatUint(uint64(cloneFlagsToPPM(kernel)), 10), strings.Join(names, "|")
 }
 
 func argCloneFlags(s *argScratch, ev *event.Event) (string, string, bool) {
@@ -507,6 +518,8 @@ func argTables() [][]argDef {
 		unavailableArg("reaper_tid", 4),
 	}
 
+	open, openat, openat2, creat := openArgTables()
+
 	max := event.TypeUnknown
 	for _, t := range event.Types() {
 		if t > max {
@@ -524,6 +537,14 @@ func argTables() [][]argDef {
 			tables[t] = clone
 		case t == event.TypeProcExit:
 			tables[t] = procexit
+		case t == event.TypeOpen:
+			tables[t] = open
+		case t == event.TypeOpenat:
+			tables[t] = openat
+		case t == event.TypeOpenat2:
+			tables[t] = openat2
+		case t == event.TypeCreat:
+			tables[t] = creat
 		}
 	}
 	return tables

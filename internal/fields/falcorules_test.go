@@ -123,12 +123,16 @@ func TestFalcoRulesFieldsKnown(t *testing.T) {
 		t.Logf("refused: %s", r)
 	}
 
-	// The fields the ruleset's process rules depend on are all available.
+	// The fields the ruleset's process and file rules depend on are all
+	// available.
 	for _, name := range []string{
 		"proc.name", "proc.pname", "proc.cmdline", "proc.pcmdline", "proc.exepath", "proc.aname",
 		"proc.aname[2]", "proc.args", "proc.tty", "user.name", "user.uid", "user.loginuid",
 		"evt.type", "evt.arg.flags", "proc.sname", "proc.is_exe_upper_layer", "proc.is_exe_from_memfd",
 		"evt.num", "evt.res", "evt.rawres", "proc.duration", "group.gid",
+		// and the file rules' (open events)
+		"fd.name", "fd.directory", "fd.filename", "fd.nameraw", "fd.typechar", "fd.num", "fd.type",
+		"evt.is_open_read", "evt.is_open_write",
 	} {
 		found := false
 		for _, a := range available {

@@ -2,9 +2,14 @@ package fields
 
 // Reasons a field cannot be produced yet.
 const (
-	whyFD          = "file descriptors are not captured yet (issue 4)"
-	whyFile        = "file system events are not captured yet (issue 4)"
-	whyOpen        = "open events are not captured yet (issue 4)"
+	whyNet         = "network events are not captured yet (issue 4)"
+	whyFDTable     = "the table of each process's open file descriptors is not kept yet"
+	whyFDLimit     = "file descriptor limits are not captured yet"
+	whyFile        = "file system events other than opens (rename, link, mkdir, ...) are not captured yet (issue 4)"
+	whyCreated     = "whether an open created the file (Falco's O_F_CREATED) is not captured yet"
+	whyOverlay     = "the overlayfs layer of opened files is not captured yet"
+	whyErrCount    = "error counts by category are not computed yet"
+	whyPoll        = "poll events are not captured yet"
 	whyIO          = "I/O events are not captured yet (issue 4)"
 	whyContainer   = "container metadata is not collected yet (issue 5)"
 	whyK8s         = "Kubernetes metadata is not collected yet (issue 5)"
@@ -25,7 +30,6 @@ const (
 	whyCapture     = "Vigil does not record the start of a capture"
 	whyDelta       = "the previous event is not tracked"
 	whyLatency     = "enter events are not captured (the field is deprecated in Falco)"
-	whyRawArg      = "raw argument values are not supported yet; use evt.arg"
 	whyAround      = "selecting events around a timestamp is not supported"
 	whyWait        = "waiting system calls are not captured"
 	whyPIDNSStart  = "pid namespace start times are not captured yet"
@@ -57,7 +61,6 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "evt.deltatime.s", kind: KindDuration, why: whyDelta, desc: "The integer part of the delta between this event and the previous one."},
 		{name: "evt.deltatime.ns", kind: KindDuration, why: whyDelta, desc: "The fractional part of the delta between this event and the previous one."},
 		{name: "evt.cpu", kind: I, falcoType: "INT16", why: whyCPU, desc: "The number of the CPU where the event happened."},
-		{name: "evt.rawarg", kind: S, falcoType: "DYNAMIC", why: whyRawArg, arg: ArgKey, required: true, dotted: true, desc: "One event argument by name, with its raw type (evt.rawarg.fd)."},
 		{name: "evt.buffer", kind: S, falcoType: "BYTEBUF", why: whyIO, desc: "The data buffer of I/O events (read, recvfrom, ...)."},
 		{name: "evt.buflen", kind: U, why: whyIO, desc: "The length of the data buffer of I/O events."},
 		{name: "evt.is_io", kind: B, why: whyIO, desc: "'true' for events that read or write file descriptors."},
@@ -67,18 +70,15 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "evt.is_wait", kind: B, why: whyWait, desc: "'true' for events that make the thread wait (sleep, select, poll)."},
 		{name: "evt.wait_latency", kind: KindDuration, why: whyWait, desc: "For waiting events, the time spent waiting, in nanoseconds."},
 		{name: "evt.is_syslog", kind: B, why: whyIO, desc: "'true' for writes to /dev/log."},
-		{name: "evt.count.error.file", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to file I/O."},
-		{name: "evt.count.error.net", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to network I/O."},
-		{name: "evt.count.error.memory", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events related to memory allocation."},
-		{name: "evt.count.error.other", kind: U, falcoType: "UINT32", why: whyFD, desc: "1 for failed events not related to files, network or memory."},
+		{name: "evt.count.error.file", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events related to file I/O."},
+		{name: "evt.count.error.net", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events related to network I/O."},
+		{name: "evt.count.error.memory", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events related to memory allocation."},
+		{name: "evt.count.error.other", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events not related to files, network or memory."},
 		{name: "evt.around", kind: U, why: whyAround, arg: ArgKey, required: true, desc: "Accepts the events around a timestamp: evt.around[T]=D."},
 		{name: "evt.abspath", kind: S, why: whyFile, desc: "The absolute path computed from dirfd and name in calls like renameat and symlinkat."},
 		{name: "evt.abspath.src", kind: S, why: whyFile, desc: "The absolute source path of calls with two paths (renameat, linkat)."},
 		{name: "evt.abspath.dst", kind: S, why: whyFile, desc: "The absolute destination path of calls with two paths (renameat, linkat)."},
-		{name: "evt.is_open_read", kind: B, why: whyOpen, desc: "'true' for open events where the path was opened for reading."},
-		{name: "evt.is_open_write", kind: B, why: whyOpen, desc: "'true' for open events where the path was opened for writing."},
-		{name: "evt.is_open_exec", kind: B, why: whyOpen, desc: "'true' for open and creat events that create a file with execute permissions."},
-		{name: "evt.is_open_create", kind: B, why: whyOpen, desc: "'true' for open events that create a file."},
+		{name: "evt.is_open_create", kind: B, why: whyCreated, desc: "'true' for open events that create a file."},
 
 		// process and thread
 		{name: "proc.env", kind: S, why: whyEnv, arg: ArgKey, desc: "The environment of the process as 'NAME=value NAME1=value1'; proc.env[NAME] is one variable."},
@@ -112,9 +112,9 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "proc.is_container_healthcheck", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's health check."},
 		{name: "proc.is_container_liveness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's liveness probe."},
 		{name: "proc.is_container_readiness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's readiness probe."},
-		{name: "proc.fdopencount", kind: U, why: whyFD, desc: "The number of open file descriptors of the process."},
-		{name: "proc.fdlimit", kind: I, why: whyFD, desc: "The maximum number of file descriptors the process can open."},
-		{name: "proc.fdusage", kind: U, falcoType: "DOUBLE", why: whyFD, desc: "The ratio of open to maximum file descriptors of the process."},
+		{name: "proc.fdopencount", kind: U, why: whyFDTable, desc: "The number of open file descriptors of the process."},
+		{name: "proc.fdlimit", kind: I, why: whyFDLimit, desc: "The maximum number of file descriptors the process can open."},
+		{name: "proc.fdusage", kind: U, falcoType: "DOUBLE", why: whyFDTable, desc: "The ratio of open to maximum file descriptors of the process."},
 		{name: "proc.vmsize", kind: U, why: whyMem, desc: "The total virtual memory of the process, in kB."},
 		{name: "proc.vmrss", kind: U, why: whyMem, desc: "The resident non-swapped memory of the process, in kB."},
 		{name: "proc.vmswap", kind: U, why: whyMem, desc: "The swapped memory of the process, in kB."},
@@ -131,60 +131,48 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "thread.cpu", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The CPU consumed by the thread in the last second."},
 		{name: "thread.cpu.user", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The user CPU consumed by the thread in the last second."},
 		{name: "thread.cpu.system", kind: U, falcoType: "DOUBLE", why: whyCPUUsage, desc: "The system CPU consumed by the thread in the last second."},
-		{name: "proc.stdin.type", kind: S, why: whyFD, desc: "The type of file descriptor 0 (stdin) of the process."},
-		{name: "proc.stdout.type", kind: S, why: whyFD, desc: "The type of file descriptor 1 (stdout) of the process."},
-		{name: "proc.stderr.type", kind: S, why: whyFD, desc: "The type of file descriptor 2 (stderr) of the process."},
-		{name: "proc.stdin.name", kind: S, why: whyFD, desc: "The name of file descriptor 0 (stdin) of the process."},
-		{name: "proc.stdout.name", kind: S, why: whyFD, desc: "The name of file descriptor 1 (stdout) of the process."},
-		{name: "proc.stderr.name", kind: S, why: whyFD, desc: "The name of file descriptor 2 (stderr) of the process."},
+		{name: "proc.stdin.type", kind: S, why: whyFDTable, desc: "The type of file descriptor 0 (stdin) of the process."},
+		{name: "proc.stdout.type", kind: S, why: whyFDTable, desc: "The type of file descriptor 1 (stdout) of the process."},
+		{name: "proc.stderr.type", kind: S, why: whyFDTable, desc: "The type of file descriptor 2 (stderr) of the process."},
+		{name: "proc.stdin.name", kind: S, why: whyFDTable, desc: "The name of file descriptor 0 (stdin) of the process."},
+		{name: "proc.stdout.name", kind: S, why: whyFDTable, desc: "The name of file descriptor 1 (stdout) of the process."},
+		{name: "proc.stderr.name", kind: S, why: whyFDTable, desc: "The name of file descriptor 2 (stderr) of the process."},
 
 		// fd
-		{name: "fd.num", kind: I, why: whyFD, desc: "The number of the file descriptor."},
-		{name: "fd.type", kind: S, why: whyFD, desc: "The type of the file descriptor: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, memfd, ..."},
-		{name: "fd.typechar", kind: S, why: whyFD, desc: "The type of the file descriptor as one character: f (file), 4, 6, u, p, e, s, l, i, b, r, m, o."},
-		{name: "fd.name", kind: S, why: whyFD, desc: "The full name of the file descriptor: the path of a file, the connection tuple of a socket."},
-		{name: "fd.directory", kind: S, why: whyFD, desc: "For a file, the directory that contains it."},
-		{name: "fd.filename", kind: S, why: whyFD, desc: "For a file, its name without the directory."},
-		{name: "fd.ip", kind: KindIP, why: whyFD, desc: "Matches the client or the server IP address of the socket."},
-		{name: "fd.cip", kind: KindIP, why: whyFD, desc: "The client IP address."},
-		{name: "fd.sip", kind: KindIP, why: whyFD, desc: "The server IP address."},
-		{name: "fd.lip", kind: KindIP, why: whyFD, desc: "The local IP address."},
-		{name: "fd.rip", kind: KindIP, why: whyFD, desc: "The remote IP address."},
-		{name: "fd.port", kind: U, falcoType: "PORT", why: whyFD, desc: "Matches the client or the server port of a TCP/UDP socket."},
-		{name: "fd.cport", kind: U, falcoType: "PORT", why: whyFD, desc: "The client port of a TCP/UDP socket."},
-		{name: "fd.sport", kind: U, falcoType: "PORT", why: whyFD, desc: "The server port of a TCP/UDP socket."},
-		{name: "fd.lport", kind: U, falcoType: "PORT", why: whyFD, desc: "The local port of a TCP/UDP socket."},
-		{name: "fd.rport", kind: U, falcoType: "PORT", why: whyFD, desc: "The remote port of a TCP/UDP socket."},
-		{name: "fd.l4proto", kind: S, why: whyFD, desc: "The IP protocol of a socket: tcp, udp, icmp or raw."},
-		{name: "fd.sockfamily", kind: S, why: whyFD, desc: "The socket family: ip or unix."},
-		{name: "fd.is_server", kind: B, why: whyFD, desc: "'true' if the process is the server end of the connection."},
-		{name: "fd.uid", kind: S, why: whyFD, desc: "A unique id of the file descriptor: its number chained with the thread id."},
-		{name: "fd.containername", kind: S, why: whyFD, desc: "The container id chained with fd.name."},
-		{name: "fd.containerdirectory", kind: S, why: whyFD, desc: "The container id chained with fd.directory."},
-		{name: "fd.proto", kind: U, falcoType: "PORT", why: whyFD, desc: "Matches the client or the server protocol of the socket."},
-		{name: "fd.cproto", kind: S, why: whyFD, desc: "The client protocol of a TCP/UDP socket."},
-		{name: "fd.sproto", kind: S, why: whyFD, desc: "The server protocol of a TCP/UDP socket."},
-		{name: "fd.lproto", kind: S, why: whyFD, desc: "The local protocol of a TCP/UDP socket."},
-		{name: "fd.rproto", kind: S, why: whyFD, desc: "The remote protocol of a TCP/UDP socket."},
-		{name: "fd.net", kind: KindIPNet, why: whyFD, desc: "Matches the client or the server IP network of the socket."},
-		{name: "fd.cnet", kind: KindIPNet, why: whyFD, desc: "Matches the client IP network of the socket."},
-		{name: "fd.snet", kind: KindIPNet, why: whyFD, desc: "Matches the server IP network of the socket."},
-		{name: "fd.lnet", kind: KindIPNet, why: whyFD, desc: "Matches the local IP network of the socket."},
-		{name: "fd.rnet", kind: KindIPNet, why: whyFD, desc: "Matches the remote IP network of the socket."},
-		{name: "fd.connected", kind: B, why: whyFD, desc: "For TCP/UDP sockets, 'true' if connected."},
-		{name: "fd.name_changed", kind: B, why: whyFD, desc: "'true' when the event changed the name of its file descriptor (a UDP tuple, for example)."},
-		{name: "fd.cip.name", kind: S, why: whyFD, desc: "The domain name of the client IP address."},
-		{name: "fd.sip.name", kind: S, why: whyFD, desc: "The domain name of the server IP address."},
-		{name: "fd.lip.name", kind: S, why: whyFD, desc: "The domain name of the local IP address."},
-		{name: "fd.rip.name", kind: S, why: whyFD, desc: "The domain name of the remote IP address."},
-		{name: "fd.dev", kind: I, falcoType: "INT32", why: whyFD, desc: "The device number (major/minor) of the file."},
-		{name: "fd.dev.major", kind: I, falcoType: "INT32", why: whyFD, desc: "The major device number of the file."},
-		{name: "fd.dev.minor", kind: I, falcoType: "INT32", why: whyFD, desc: "The minor device number of the file."},
-		{name: "fd.ino", kind: I, why: whyFD, desc: "The inode number of the file."},
-		{name: "fd.nameraw", kind: S, why: whyFD, desc: "fd.name of a file as the caller passed it, without deriving the absolute path."},
-		{name: "fd.types", kind: KindStrings, why: whyFD, arg: ArgIndex, desc: "The types of the file descriptors in use; fd.types[N] is the type of descriptor N as a one-item list."},
-		{name: "fd.is_upper_layer", kind: B, why: whyFD, desc: "'true' if the file is on the upper layer of an overlayfs."},
-		{name: "fd.is_lower_layer", kind: B, why: whyFD, desc: "'true' if the file is on a lower layer of an overlayfs."},
+		{name: "fd.ip", kind: KindIP, why: whyNet, desc: "Matches the client or the server IP address of the socket."},
+		{name: "fd.cip", kind: KindIP, why: whyNet, desc: "The client IP address."},
+		{name: "fd.sip", kind: KindIP, why: whyNet, desc: "The server IP address."},
+		{name: "fd.lip", kind: KindIP, why: whyNet, desc: "The local IP address."},
+		{name: "fd.rip", kind: KindIP, why: whyNet, desc: "The remote IP address."},
+		{name: "fd.port", kind: U, falcoType: "PORT", why: whyNet, desc: "Matches the client or the server port of a TCP/UDP socket."},
+		{name: "fd.cport", kind: U, falcoType: "PORT", why: whyNet, desc: "The client port of a TCP/UDP socket."},
+		{name: "fd.sport", kind: U, falcoType: "PORT", why: whyNet, desc: "The server port of a TCP/UDP socket."},
+		{name: "fd.lport", kind: U, falcoType: "PORT", why: whyNet, desc: "The local port of a TCP/UDP socket."},
+		{name: "fd.rport", kind: U, falcoType: "PORT", why: whyNet, desc: "The remote port of a TCP/UDP socket."},
+		{name: "fd.l4proto", kind: S, why: whyNet, desc: "The IP protocol of a socket: tcp, udp, icmp or raw."},
+		{name: "fd.sockfamily", kind: S, why: whyNet, desc: "The socket family: ip or unix."},
+		{name: "fd.is_server", kind: B, why: whyNet, desc: "'true' if the process is the server end of the connection."},
+		{name: "fd.containername", kind: S, why: whyContainer, desc: "The container id chained with fd.name."},
+		{name: "fd.containerdirectory", kind: S, why: whyContainer, desc: "The container id chained with fd.directory."},
+		{name: "fd.proto", kind: U, falcoType: "PORT", why: whyNet, desc: "Matches the client or the server protocol of the socket."},
+		{name: "fd.cproto", kind: S, why: whyNet, desc: "The client protocol of a TCP/UDP socket."},
+		{name: "fd.sproto", kind: S, why: whyNet, desc: "The server protocol of a TCP/UDP socket."},
+		{name: "fd.lproto", kind: S, why: whyNet, desc: "The local protocol of a TCP/UDP socket."},
+		{name: "fd.rproto", kind: S, why: whyNet, desc: "The remote protocol of a TCP/UDP socket."},
+		{name: "fd.net", kind: KindIPNet, why: whyNet, desc: "Matches the client or the server IP network of the socket."},
+		{name: "fd.cnet", kind: KindIPNet, why: whyNet, desc: "Matches the client IP network of the socket."},
+		{name: "fd.snet", kind: KindIPNet, why: whyNet, desc: "Matches the server IP network of the socket."},
+		{name: "fd.lnet", kind: KindIPNet, why: whyNet, desc: "Matches the local IP network of the socket."},
+		{name: "fd.rnet", kind: KindIPNet, why: whyNet, desc: "Matches the remote IP network of the socket."},
+		{name: "fd.connected", kind: B, why: whyNet, desc: "For TCP/UDP sockets, 'true' if connected."},
+		{name: "fd.name_changed", kind: B, why: whyNet, desc: "'true' when the event changed the name of its file descriptor (a UDP tuple, for example)."},
+		{name: "fd.cip.name", kind: S, why: whyNet, desc: "The domain name of the client IP address."},
+		{name: "fd.sip.name", kind: S, why: whyNet, desc: "The domain name of the server IP address."},
+		{name: "fd.lip.name", kind: S, why: whyNet, desc: "The domain name of the local IP address."},
+		{name: "fd.rip.name", kind: S, why: whyNet, desc: "The domain name of the remote IP address."},
+		{name: "fd.types", kind: KindStrings, why: whyFDTable, arg: ArgIndex, desc: "The types of the file descriptors in use; fd.types[N] is the type of descriptor N as a one-item list."},
+		{name: "fd.is_upper_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on the upper layer of an overlayfs."},
+		{name: "fd.is_lower_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on a lower layer of an overlayfs."},
 
 		// fs.path
 		{name: "fs.path.name", kind: S, why: whyFile, desc: "The resolved path a file system call operates on."},
@@ -195,12 +183,12 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "fs.path.targetraw", kind: S, why: whyFile, desc: "The target path as the caller passed it."},
 
 		// fdlist
-		{name: "fdlist.nums", kind: S, why: whyFD, desc: "For poll events, the comma-separated numbers of the polled file descriptors."},
-		{name: "fdlist.names", kind: S, why: whyFD, desc: "For poll events, the comma-separated names of the polled file descriptors."},
-		{name: "fdlist.cips", kind: S, why: whyFD, desc: "For poll events, the comma-separated client IP addresses."},
-		{name: "fdlist.sips", kind: S, why: whyFD, desc: "For poll events, the comma-separated server IP addresses."},
-		{name: "fdlist.cports", kind: S, why: whyFD, desc: "For poll events, the comma-separated client ports."},
-		{name: "fdlist.sports", kind: S, why: whyFD, desc: "For poll events, the comma-separated server ports."},
+		{name: "fdlist.nums", kind: S, why: whyPoll, desc: "For poll events, the comma-separated numbers of the polled file descriptors."},
+		{name: "fdlist.names", kind: S, why: whyPoll, desc: "For poll events, the comma-separated names of the polled file descriptors."},
+		{name: "fdlist.cips", kind: S, why: whyNet, desc: "For poll events, the comma-separated client IP addresses."},
+		{name: "fdlist.sips", kind: S, why: whyNet, desc: "For poll events, the comma-separated server IP addresses."},
+		{name: "fdlist.cports", kind: S, why: whyNet, desc: "For poll events, the comma-separated client ports."},
+		{name: "fdlist.sports", kind: S, why: whyNet, desc: "For poll events, the comma-separated server ports."},
 
 		// container
 		{name: "container.id", kind: S, why: whyContainer, desc: "The truncated container id (12 characters); \"host\" for processes outside containers."},

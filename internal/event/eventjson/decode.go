@@ -39,6 +39,7 @@ type wireEvent struct {
 	Clone   *wireClone   `json:"clone"`
 	Exit    *wireExit    `json:"exit"`
 	Drop    *wireDrop    `json:"drop"`
+	Syscall *wireSyscall `json:"syscall"`
 }
 
 type wireProcess struct {
@@ -92,6 +93,28 @@ type wireExit struct {
 type wireDrop struct {
 	Lost  map[string]json.RawMessage `json:"lost"`
 	Total json.RawMessage            `json:"total"`
+}
+
+type wireSyscall struct {
+	Res  json.RawMessage `json:"res"`
+	FD   *wireFD         `json:"fd"`
+	Args []*wireArg      `json:"args"`
+}
+
+type wireFD struct {
+	Num      json.RawMessage `json:"num"`
+	Type     *string         `json:"type"`
+	TypeChar *string         `json:"typechar"`
+	Name     string          `json:"name"`
+	NameRaw  string          `json:"nameraw"`
+	Dev      json.RawMessage `json:"dev"`
+	Ino      json.RawMessage `json:"ino"`
+}
+
+type wireArg struct {
+	Name  string          `json:"name"`
+	Kind  *string         `json:"kind"`
+	Value json.RawMessage `json:"value"`
 }
 
 // Decode parses one JSON object written by Append (surrounding white space
@@ -210,6 +233,7 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 		{"clone", w.Clone != nil, t.IsClone()},
 		{"exit", w.Exit != nil, t == event.TypeProcExit},
 		{"drop", w.Drop != nil, t == event.TypeDrop},
+		{"syscall", w.Syscall != nil, t.IsSyscall()},
 	} {
 		if o.present && !o.allowed {
 			return fieldErr(o.name, "not allowed in a %q event", t)
@@ -250,6 +274,97 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 		ev.Drop = &event.Drop{}
 		if w.Drop != nil {
 			return decodeDrop(ev.Drop, w.Drop)
+		}
+	case t.IsSyscall():
+		ev.Syscall = &event.Syscall{}
+		if w.Syscall != nil {
+			return decodeSyscall(ev.Syscall, w.Syscall)
+		}
+	}
+	return nil
+}
+
+// argKinds maps the JSON names of argument kinds back to event.ArgKind.
+var argKinds = func() map[string]event.ArgKind {
+	m := make(map[string]event.ArgKind, len(argKindNames))
+	for k, name := range argKindNames {
+		if name != "" {
+			m[name] = event.ArgKind(k)
+		}
+	}
+	return m
+}()
+
+func decodeSyscall(s *event.Syscall, ws *wireSyscall) error {
+	var err error
+	if s.Res, err = parseInt64("syscall.res", ws.Res); err != nil {
+		return err
+	}
+	if wf := ws.FD; wf != nil {
+		fd := &event.FD{Name: wf.Name, NameRaw: wf.NameRaw}
+		if fd.Num, err = parseInt64("syscall.fd.num", wf.Num); err != nil {
+			return err
+		}
+		if wf.Type != nil {
+			if fd.Type, err = event.ParseFDType(*wf.Type); err != nil {
+				return &FieldError{Field: "syscall.fd.type", Err: err}
+			}
+		}
+		if wf.TypeChar != nil {
+			if want := string(rune(fd.Type.Char())); *wf.TypeChar != want {
+				return fieldErr("syscall.fd.typechar", "%q does not match type %q (%q)", *wf.TypeChar, fd.Type, want)
+			}
+		}
+		dev, err := parseUint("syscall.fd.dev", wf.Dev, math.MaxUint32, false)
+		if err != nil {
+			return err
+		}
+		fd.Dev = uint32(dev)
+		if fd.Ino, err = parseUint("syscall.fd.ino", wf.Ino, math.MaxUint64, false); err != nil {
+			return err
+		}
+		s.FD = fd
+	}
+	if len(ws.Args) == 0 {
+		return nil
+	}
+	s.Args = make([]event.Arg, len(ws.Args))
+	for i, wa := range ws.Args {
+		field := "syscall.args[" + strconv.Itoa(i) + "]"
+		if wa == nil {
+			return fieldErr(field, "want an argument object, got null")
+		}
+		a := &s.Args[i]
+		a.Name = wa.Name
+		if wa.Kind == nil {
+			return fieldErr(field+".kind", "missing")
+		}
+		kind, ok := argKinds[*wa.Kind]
+		if !ok {
+			return fieldErr(field+".kind", "unknown argument kind %q", *wa.Kind)
+		}
+		a.Kind = kind
+		switch {
+		case argIsString(kind):
+			if isMissing(wa.Value) {
+				break
+			}
+			if wa.Value[0] != '"' {
+				return fieldErr(field+".value", "want a string for kind %q, got %s", *wa.Kind, kindOf(wa.Value))
+			}
+			if err := json.Unmarshal(wa.Value, &a.Str); err != nil {
+				return &FieldError{Field: field + ".value", Err: err}
+			}
+		case argIsSigned(kind):
+			if a.Num, err = parseInt64(field+".value", wa.Value); err != nil {
+				return err
+			}
+		default:
+			u, err := parseUint(field+".value", wa.Value, math.MaxUint64, false)
+			if err != nil {
+				return err
+			}
+			a.Num = int64(u)
 		}
 	}
 	return nil
@@ -424,6 +539,21 @@ func parseInt32(field string, raw json.RawMessage) (int32, error) {
 		return 0, fieldErr(field, "%s out of range [%d, %d]", raw, math.MinInt32, math.MaxInt32)
 	}
 	return int32(v), nil
+}
+
+// parseInt64 parses raw as an int64; a missing value is 0.
+func parseInt64(field string, raw json.RawMessage) (int64, error) {
+	if isMissing(raw) {
+		return 0, nil
+	}
+	if !isInteger(raw) {
+		return 0, fieldErr(field, "want an integer, got %s", kindOf(raw))
+	}
+	v, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		return 0, fieldErr(field, "%s out of range [%d, %d]", raw, int64(math.MinInt64), int64(math.MaxInt64))
+	}
+	return v, nil
 }
 
 // parseLoginUID parses the loginuid: -1 (unset) or a uid. A missing value

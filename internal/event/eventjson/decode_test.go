@@ -55,7 +55,7 @@ func TestRoundTripEveryType(t *testing.T) {
 	for _, typ := range event.Types() {
 		full := fixtures()[0].ev
 		full.Type = typ
-		full.Exec, full.Clone, full.Exit, full.Drop = nil, nil, nil, nil
+		full.Exec, full.Clone, full.Exit, full.Drop, full.Syscall = nil, nil, nil, nil, nil
 		zero := &event.Event{Type: typ}
 		switch {
 		case typ.IsExec():
@@ -70,6 +70,22 @@ func TestRoundTripEveryType(t *testing.T) {
 		case typ == event.TypeDrop:
 			full.Drop = &event.Drop{Lost: map[string]uint64{"execve": 1, "": 2, "clone\n": math.MaxUint64 - 3}}
 			zero.Drop = &event.Drop{}
+		case typ.IsSyscall():
+			full.Syscall = &event.Syscall{Res: math.MinInt64,
+				Args: []event.Arg{
+					{Name: "i", Kind: event.ArgInt, Num: math.MinInt64},
+					{Name: "u", Kind: event.ArgUint, Num: -1}, // all bits: math.MaxUint64
+					{Name: "fd", Kind: event.ArgFD, Num: math.MaxInt64},
+					{Name: "p", Kind: event.ArgPath, Str: "/a\n\"b\"/\u2028"},
+					{Name: "", Kind: event.ArgString, Str: ""},
+					{Name: "flags", Kind: event.ArgOpenFlags, Num: math.MinInt64},
+					{Name: "mode", Kind: event.ArgMode, Num: 0o7777},
+					{Name: "resolve", Kind: event.ArgResolve, Num: 0x3f},
+					{Name: "res", Kind: event.ArgErrno, Num: -4095},
+				},
+				FD: &event.FD{Num: math.MinInt64, Type: event.FDMemfd, Name: "/memfd:x (deleted)", NameRaw: "x",
+					Dev: math.MaxUint32, Ino: math.MaxUint64}}
+			zero.Syscall = &event.Syscall{}
 		}
 		full.Process.PID, full.Process.CgroupID, full.Process.LoginUID = math.MaxUint32, math.MaxUint64, math.MaxUint32-1
 		for name, ev := range map[string]*event.Event{"full": full, "zero": zero} {
@@ -175,12 +191,34 @@ func randEvent(rng *rand.Rand, valid bool) *event.Event {
 			}
 			ev.Drop.Lost[randString(rng)] = rng.Uint64() >> rng.IntN(64)
 		}
+	case ev.Type.IsSyscall():
+		ev.Syscall = randSyscall(rng)
 	}
 	if !valid && rng.IntN(2) == 0 {
 		// Raw kernel bytes.
 		ev.Process.Args = append(ev.Process.Args, string([]byte{byte(rng.IntN(256)), 0xff}))
 	}
 	return ev
+}
+
+// randSyscall returns a random Syscall detail that round-trips: Str only
+// for path and string arguments, Num only for the others.
+func randSyscall(rng *rand.Rand) *event.Syscall {
+	s := &event.Syscall{Res: int64(rng.Uint64()) >> rng.IntN(64)}
+	if rng.IntN(4) > 0 {
+		s.FD = &event.FD{Num: int64(rng.Uint64()) >> rng.IntN(64), Type: event.FDType(rng.IntN(14)),
+			Name: randString(rng), NameRaw: randString(rng), Dev: randU32(rng), Ino: rng.Uint64() >> rng.IntN(64)}
+	}
+	for range rng.IntN(9) {
+		a := event.Arg{Name: randString(rng), Kind: event.ArgKind(1 + rng.IntN(9))}
+		if a.Kind == event.ArgPath || a.Kind == event.ArgString {
+			a.Str = randString(rng)
+		} else {
+			a.Num = int64(rng.Uint64()) >> rng.IntN(64)
+		}
+		s.Args = append(s.Args, a)
+	}
+	return s
 }
 
 // TestRoundTripProperty: for random valid events, Decode(Append(ev)) == ev
@@ -235,6 +273,11 @@ func withProcess(procJSON string) string {
 	return `{"time":"2025-01-01T00:00:00Z","type":"fork","process":{"pid":7,` + procJSON + `}}`
 }
 
+// withSyscall returns an openat line whose syscall object holds sysJSON.
+func withSyscall(sysJSON string) string {
+	return `{"time":"2025-01-01T00:00:00Z","type":"openat","process":{"pid":7},"syscall":{` + sysJSON + `}}`
+}
+
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct {
 		line  string
@@ -259,7 +302,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"time":"0000-01-01T00:00:00+01:00","type":"fork","process":{"pid":1}}`, "time", "outside the years"},
 		{`{"time":1735689600,"type":"fork","process":{"pid":1}}`, "time", "time: want a JSON string, got number"},
 		{`{"time":"2025-01-01T00:00:00Z","process":{"pid":1}}`, "type", "type: missing"},
-		{`{"time":"2025-01-01T00:00:00Z","type":"open","process":{"pid":1}}`, "type", `type: unknown event type "open"`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"connect","process":{"pid":1}}`, "type", `type: unknown event type "connect"`},
 		{`{"time":"2025-01-01T00:00:00Z","type":"unknown","process":{"pid":1}}`, "type", `unknown event type`},
 		{`{"time":"2025-01-01T00:00:00Z","type":"EXECVE","process":{"pid":1}}`, "type", `unknown event type`},
 		{`{"time":"2025-01-01T00:00:00Z","type":3,"process":{"pid":1}}`, "type", "type: want a JSON string, got number"},
@@ -313,6 +356,35 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"lost":{"execve":"3"}}}`, "drop.lost.execve", "want an integer, got string"},
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"lost":{"execve":3},"total":4}}`, "drop.total", "drop.total: 4 is not the sum of drop.lost (3)"},
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"total":-1}}`, "drop.total", "out of range"},
+		{`{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":1},"syscall":{}}`, "syscall", `syscall: not allowed in a "execve" event`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"openat","process":{"pid":1},"exec":{}}`, "exec", `exec: not allowed in a "openat" event`},
+		{withSyscall(`"res":"-2"`), "syscall.res", "syscall.res: want an integer, got string"},
+		{withSyscall(`"res":9223372036854775808`), "syscall.res", "out of range"},
+		{withSyscall(`"res":-1.5`), "syscall.res", "want an integer"},
+		{withSyscall(`"fd":[]`), "syscall.fd", "syscall.fd: want a JSON object, got array"},
+		{withSyscall(`"fd":{"num":"3"}`), "syscall.fd.num", "syscall.fd.num: want an integer, got string"},
+		{withSyscall(`"fd":{"type":"socket"}`), "syscall.fd.type", `syscall.fd.type: unknown fd type "socket"`},
+		{withSyscall(`"fd":{"type":5}`), "syscall.fd.type", "want a JSON string, got number"},
+		{withSyscall(`"fd":{"type":"file","typechar":"d"}`), "syscall.fd.typechar", `syscall.fd.typechar: "d" does not match type "file" ("f")`},
+		{withSyscall(`"fd":{"typechar":"f"}`), "syscall.fd.typechar", `does not match type "unknown"`},
+		{withSyscall(`"fd":{"dev":4294967296}`), "syscall.fd.dev", "syscall.fd.dev: 4294967296 out of range [0, 4294967295]"},
+		{withSyscall(`"fd":{"ino":-1}`), "syscall.fd.ino", "out of range"},
+		{withSyscall(`"fd":{"name":7}`), "syscall.fd.name", "want a JSON string, got number"},
+		{withSyscall(`"args":{}`), "syscall.args", "syscall.args: want a JSON array, got object"},
+		{withSyscall(`"args":[null]`), "syscall.args[0]", "syscall.args[0]: want an argument object, got null"},
+		{withSyscall(`"args":[{"name":"fd","value":3}]`), "syscall.args[0].kind", "syscall.args[0].kind: missing"},
+		{withSyscall(`"args":[{"name":"fd","kind":"fd","value":3},{"name":"x","kind":"pointer","value":1}]`), "syscall.args[1].kind", `syscall.args[1].kind: unknown argument kind "pointer"`},
+		{withSyscall(`"args":[{"name":"fd","kind":"FD","value":3}]`), "syscall.args[0].kind", `unknown argument kind "FD"`},
+		{withSyscall(`"args":[{"name":"fd","kind":3,"value":3}]`), "syscall.args*", "want a JSON string, got number"},
+		{withSyscall(`"args":[{"name":"fd","kind":"fd","value":"3"}]`), "syscall.args[0].value", "syscall.args[0].value: want an integer, got string"},
+		{withSyscall(`"args":[{"kind":"fd","value":1},{"kind":"fd","value":9223372036854775808}]`), "syscall.args[1].value", "out of range [-9223372036854775808, 9223372036854775807]"},
+		{withSyscall(`"args":[{"kind":"open_flags","value":-1}]`), "syscall.args[0].value", "syscall.args[0].value: -1 out of range [0, 18446744073709551615]"},
+		{withSyscall(`"args":[{"kind":"uint","value":18446744073709551616}]`), "syscall.args[0].value", "out of range"},
+		{withSyscall(`"args":[{"kind":"mode","value":4.5}]`), "syscall.args[0].value", "want an integer, got number 4.5"},
+		{withSyscall(`"args":[{"kind":"path","value":5}]`), "syscall.args[0].value", `syscall.args[0].value: want a string for kind "path", got number 5`},
+		{withSyscall(`"args":[{"kind":"string","value":["x"]}]`), "syscall.args[0].value", "got array"},
+		{withSyscall(`"args":[{"kind":"errno","value":true}]`), "syscall.args[0].value", "want an integer, got boolean"},
+		{withSyscall(`"args":[{"name":1,"kind":"errno","value":1}]`), "syscall.args*", "want a JSON string, got number"},
 	} {
 		ev, err := Decode([]byte(tc.line))
 		if err == nil {
@@ -387,6 +459,23 @@ func TestDecodeLenient(t *testing.T) {
 		{"drop empty", `{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":7},"drop":{"lost":{},"total":0}}`, func(ev *event.Event) {
 			ev.Type, ev.Clone, ev.Drop = event.TypeDrop, nil, &event.Drop{}
 		}},
+		{"syscall detail missing", `{"time":"2025-01-01T00:00:00Z","type":"creat","process":{"pid":7}}`, func(ev *event.Event) {
+			ev.Type, ev.Clone, ev.Syscall = event.TypeCreat, nil, &event.Syscall{}
+		}},
+		{"syscall nulls", withSyscall(`"res":null,"fd":null,"args":null`), func(ev *event.Event) {
+			ev.Type, ev.Clone, ev.Syscall = event.TypeOpenat, nil, &event.Syscall{}
+		}},
+		{"syscall fd absent, empty args", withSyscall(`"res":-13,"args":[]`), func(ev *event.Event) {
+			ev.Type, ev.Clone, ev.Syscall = event.TypeOpenat, nil, &event.Syscall{Res: -13}
+		}},
+		{"syscall empty fd and args", withSyscall(`"fd":{},"args":[{"kind":"fd"},{"kind":"path","value":null},{"name":"n","kind":"uint","value":-0}]`), func(ev *event.Event) {
+			ev.Type, ev.Clone = event.TypeOpenat, nil
+			ev.Syscall = &event.Syscall{FD: &event.FD{}, Args: []event.Arg{{Kind: event.ArgFD}, {Kind: event.ArgPath}, {Name: "n", Kind: event.ArgUint}}}
+		}},
+		{"syscall unknown keys, fd without typechar", withSyscall(`"res":3,"fd":{"num":3,"type":"directory","mount":1},"args":[{"name":"fd","kind":"fd","value":3,"extra":[1]}],"future":true`), func(ev *event.Event) {
+			ev.Type, ev.Clone = event.TypeOpenat, nil
+			ev.Syscall = &event.Syscall{Res: 3, FD: &event.FD{Num: 3, Type: event.FDDirectory}, Args: []event.Arg{{Name: "fd", Kind: event.ArgFD, Num: 3}}}
+		}},
 		{"invalid UTF-8 in input", "{\"time\":\"2025-01-01T00:00:00Z\",\"type\":\"fork\",\"host\":\"a\xffb\",\"process\":{\"pid\":7}}",
 			func(ev *event.Event) { ev.Host = "a\ufffdb" }},
 	} {
@@ -441,6 +530,11 @@ func FuzzDecode(f *testing.F) {
 		`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"lost":{"a":18446744073709551615,"b":1}}}`,
 		`{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":1,"args":["\ud800","\u0000"]},"exec":{}}`,
 		`{"TIME":"2025-01-01T00:00:00Z","Type":"fork","process":{"PID":1}}`,
+		withSyscall(`"res":-2,"fd":null,"args":[]`),
+		withSyscall(`"fd":{"num":1,"type":"ipv4","typechar":"4"},"args":[{"name":"x","kind":"resolve","value":18446744073709551615}]`),
+		withSyscall(`"args":[{"kind":"path","value":"\ud800\u0000"},{"kind":"errno","value":-9223372036854775808}]`),
+		withSyscall(`"args":[{"kind":"bogus"}]`),
+		`{"time":"2025-01-01T00:00:00Z","type":"openat2","process":{"pid":1},"syscall":null}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,14 +6,22 @@
 //
 //   - Append and Encoder write one JSON object per event, with the fields in
 //     a fixed order and every field present (empty lists as [], never null),
-//     except the type-specific object ("exec", "clone", "exit" or "drop"),
-//     which appears exactly for its event types and is written with zero
-//     values when the event lacks it. Details that do not match the event's
-//     type are not written.
+//     except the type-specific object ("exec", "clone", "exit", "drop" or
+//     "syscall"), which appears exactly for its event types and is written
+//     with zero values when the event lacks it. Details that do not match
+//     the event's type are not written. Inside "syscall", "fd" is null when
+//     the detail has no descriptor.
+//   - A system call argument is {"name","kind","value"}: kind is one of
+//     int, uint, fd, path, string, open_flags, mode, resolve, errno (the
+//     event.ArgKind); value is a JSON string for path and string (Str), a
+//     signed integer for int, fd and errno (Num), and the unsigned integer
+//     of Num's bits for uint, open_flags, mode and resolve. An argument of
+//     a kind without a name is written with kind "kind(N)", which Decode
+//     rejects; a descriptor type without a name as "unknown".
 //   - The encoder is hand-written and allocation-free: Append allocates only
 //     to grow dst (plus, for a drop event with more than 32 lost kinds, one
 //     slice to sort the keys, and for a Type that is not a known one, its
-//     name, which Decode then rejects).
+//     name, which Decode then rejects). System call details included.
 //   - Strings are escaped exactly as encoding/json's Encoder does with
 //     SetEscapeHTML(false): '"' and '\\' are backslash-escaped; \b \f \n \r \t
 //     use their short escapes; other bytes below 0x20 become \u00XX; U+2028
@@ -28,19 +36,26 @@
 //   - Decode accepts what Append writes and round-trips every field of an
 //     event exactly, given that its strings are valid UTF-8, its times are
 //     in UTC without a monotonic reading, its type-specific detail matches
-//     its type, and its empty slices and maps are nil (Decode returns nil
-//     for an empty "args", "ancestors" or "lost").
+//     its type, its empty slices and maps are nil (Decode returns nil for an
+//     empty "args", "ancestors" or "lost"), its arguments hold Str only for
+//     the path and string kinds and Num only for the others, and their
+//     kinds and descriptor types are named ones.
 //   - Decode rejects, with an error naming the field (a *FieldError, e.g.
 //     "process.uid: ..."): invalid JSON; a missing or unparsable "time";
 //     a missing or unknown "type"; a missing "process" or "process.pid" (or
 //     an ancestor's "pid"); a value of the wrong JSON type; a number that is
 //     not an integer or is out of range for its field; a type-specific
 //     object that does not belong to the event's type; a drop "total" that
-//     is not the sum of "lost".
+//     is not the sum of "lost"; a system call argument without a kind, of an
+//     unknown kind, or whose value does not fit its kind
+//     ("syscall.args[2].kind: unknown argument kind ..."); an unknown
+//     descriptor type, or a "typechar" that is not its type's.
 //   - Decode is lenient where that keeps old readers working with newer
 //     writers: unknown keys are ignored, other missing fields take their
 //     zero value (loginuid: event.NoLoginUID; a missing type-specific object
-//     for the event's type: a zero detail), null counts as missing, and, as
+//     for the event's type: a zero detail; a missing "fd": no descriptor; a
+//     missing descriptor "type": unknown; a missing argument "name" or
+//     "value": "" or 0), null counts as missing, and, as
 //     with encoding/json, keys are matched case-insensitively.
 //
 // There is no package-level state; an Encoder is not safe for concurrent use.

@@ -122,8 +122,102 @@ func Append(dst []byte, ev *event.Event) []byte {
 		dst = append(dst, '}')
 	case ev.Type == event.TypeDrop:
 		dst = appendDrop(dst, ev.Drop)
+	case ev.Type.IsSyscall():
+		dst = appendSyscall(dst, ev.Syscall)
 	}
 	return append(dst, '}')
+}
+
+// argKindNames are the JSON names of the argument kinds, by event.ArgKind.
+var argKindNames = [...]string{
+	event.ArgInt:       "int",
+	event.ArgUint:      "uint",
+	event.ArgFD:        "fd",
+	event.ArgPath:      "path",
+	event.ArgString:    "string",
+	event.ArgOpenFlags: "open_flags",
+	event.ArgMode:      "mode",
+	event.ArgResolve:   "resolve",
+	event.ArgErrno:     "errno",
+}
+
+// argKindName returns the JSON name of k; "" for a kind that has none.
+func argKindName(k event.ArgKind) string {
+	if int(k) < len(argKindNames) {
+		return argKindNames[k]
+	}
+	return ""
+}
+
+// argIsString reports whether arguments of kind k hold Str (else Num).
+func argIsString(k event.ArgKind) bool { return k == event.ArgPath || k == event.ArgString }
+
+// argIsSigned reports whether Num is written as a signed number for kind k
+// (else as the unsigned number of its bits).
+func argIsSigned(k event.ArgKind) bool {
+	return k == event.ArgInt || k == event.ArgFD || k == event.ArgErrno
+}
+
+// appendSyscall appends the "syscall" member; a nil detail as a zero one.
+func appendSyscall(dst []byte, s *event.Syscall) []byte {
+	var zero event.Syscall
+	if s == nil {
+		s = &zero
+	}
+	dst = append(dst, `,"syscall":{"res":`...)
+	dst = strconv.AppendInt(dst, s.Res, 10)
+	dst = append(dst, `,"fd":`...)
+	if fd := s.FD; fd == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, `{"num":`...)
+		dst = strconv.AppendInt(dst, fd.Num, 10)
+		dst = append(dst, `,"type":`...)
+		dst = appendString(dst, fd.Type.String())
+		// The type characters are letters and digits: no escaping.
+		dst = append(dst, `,"typechar":"`...)
+		dst = append(dst, fd.Type.Char(), '"')
+		dst = append(dst, `,"name":`...)
+		dst = appendString(dst, fd.Name)
+		dst = append(dst, `,"nameraw":`...)
+		dst = appendString(dst, fd.NameRaw)
+		dst = append(dst, `,"dev":`...)
+		dst = strconv.AppendUint(dst, uint64(fd.Dev), 10)
+		dst = append(dst, `,"ino":`...)
+		dst = strconv.AppendUint(dst, fd.Ino, 10)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"args":[`...)
+	for i := range s.Args {
+		a := &s.Args[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"name":`...)
+		dst = appendString(dst, a.Name)
+		dst = append(dst, `,"kind":`...)
+		if name := argKindName(a.Kind); name != "" {
+			dst = append(dst, '"')
+			dst = append(dst, name...)
+			dst = append(dst, '"')
+		} else {
+			// Not a kind Decode accepts: written so that it rejects it.
+			dst = append(dst, `"kind(`...)
+			dst = strconv.AppendUint(dst, uint64(a.Kind), 10)
+			dst = append(dst, `)"`...)
+		}
+		dst = append(dst, `,"value":`...)
+		switch {
+		case argIsString(a.Kind):
+			dst = appendString(dst, a.Str)
+		case argIsSigned(a.Kind) || argKindName(a.Kind) == "":
+			dst = strconv.AppendInt(dst, a.Num, 10)
+		default:
+			dst = strconv.AppendUint(dst, uint64(a.Num), 10)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...)
 }
 
 // appendDrop appends the "drop" member, with the lost counts sorted by key.

@@ -61,14 +61,15 @@ func TestGoldenCoversEveryType(t *testing.T) {
 // must produce exactly what encoding/json produces for it.
 type (
 	refEvent struct {
-		Time    string     `json:"time"`
-		Type    string     `json:"type"`
-		Host    string     `json:"host"`
-		Process refProcess `json:"process"`
-		Exec    *refExec   `json:"exec,omitempty"`
-		Clone   *refClone  `json:"clone,omitempty"`
-		Exit    *refExit   `json:"exit,omitempty"`
-		Drop    *refDrop   `json:"drop,omitempty"`
+		Time    string      `json:"time"`
+		Type    string      `json:"type"`
+		Host    string      `json:"host"`
+		Process refProcess  `json:"process"`
+		Exec    *refExec    `json:"exec,omitempty"`
+		Clone   *refClone   `json:"clone,omitempty"`
+		Exit    *refExit    `json:"exit,omitempty"`
+		Drop    *refDrop    `json:"drop,omitempty"`
+		Syscall *refSyscall `json:"syscall,omitempty"`
 	}
 	refProcess struct {
 		PID           uint32        `json:"pid"`
@@ -117,7 +118,54 @@ type (
 		Lost  map[string]uint64 `json:"lost"`
 		Total uint64            `json:"total"`
 	}
+	refSyscall struct {
+		Res  int64    `json:"res"`
+		FD   *refFD   `json:"fd"`
+		Args []refArg `json:"args"`
+	}
+	refFD struct {
+		Num      int64  `json:"num"`
+		Type     string `json:"type"`
+		TypeChar string `json:"typechar"`
+		Name     string `json:"name"`
+		NameRaw  string `json:"nameraw"`
+		Dev      uint32 `json:"dev"`
+		Ino      uint64 `json:"ino"`
+	}
+	refArg struct {
+		Name  string `json:"name"`
+		Kind  string `json:"kind"`
+		Value any    `json:"value"`
+	}
 )
+
+// refKind is the documented JSON name of an argument kind.
+func refKind(k event.ArgKind) (name string, value func(a event.Arg) any) {
+	str := func(a event.Arg) any { return a.Str }
+	signed := func(a event.Arg) any { return a.Num }
+	unsigned := func(a event.Arg) any { return uint64(a.Num) }
+	switch k {
+	case event.ArgInt:
+		return "int", signed
+	case event.ArgUint:
+		return "uint", unsigned
+	case event.ArgFD:
+		return "fd", signed
+	case event.ArgPath:
+		return "path", str
+	case event.ArgString:
+		return "string", str
+	case event.ArgOpenFlags:
+		return "open_flags", unsigned
+	case event.ArgMode:
+		return "mode", unsigned
+	case event.ArgResolve:
+		return "resolve", unsigned
+	case event.ArgErrno:
+		return "errno", signed
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")", signed
+}
 
 func nonNil(ss []string) []string {
 	if ss == nil {
@@ -174,6 +222,19 @@ func refEncode(t testing.TB, ev *event.Event) []byte {
 			}
 			r.Drop.Total = ev.Drop.Total()
 		}
+	case ev.Type.IsSyscall():
+		r.Syscall = &refSyscall{Args: []refArg{}}
+		if s := ev.Syscall; s != nil {
+			r.Syscall.Res = s.Res
+			if fd := s.FD; fd != nil {
+				r.Syscall.FD = &refFD{Num: fd.Num, Type: fd.Type.String(), TypeChar: string(rune(fd.Type.Char())),
+					Name: fd.Name, NameRaw: fd.NameRaw, Dev: fd.Dev, Ino: fd.Ino}
+			}
+			for _, a := range s.Args {
+				kind, value := refKind(a.Kind)
+				r.Syscall.Args = append(r.Syscall.Args, refArg{Name: a.Name, Kind: kind, Value: value(a)})
+			}
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -218,7 +279,8 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 	// the right one.
 	for _, typ := range event.Types() {
 		ev := &event.Event{Type: typ, Exec: &event.Exec{Filename: "x"}, Clone: &event.Clone{Flags: 1},
-			Exit: &event.Exit{Code: 1}, Drop: &event.Drop{Lost: map[string]uint64{"x": 1}}}
+			Exit: &event.Exit{Code: 1}, Drop: &event.Drop{Lost: map[string]uint64{"x": 1}},
+			Syscall: &event.Syscall{Res: -1, FD: &event.FD{Num: -1}, Args: []event.Arg{{Name: "a", Kind: event.ArgPath, Str: "x"}}}}
 		check(typ.String()+" all details", ev)
 		check(typ.String()+" no detail", &event.Event{Type: typ})
 	}
@@ -346,6 +408,31 @@ func TestAppendAllocs(t *testing.T) {
 	}
 }
 
+// Arguments and descriptors that Decode does not accept are still written
+// without allocating: an unknown kind as "kind(N)", an unknown fd type as
+// "unknown".
+func TestAppendSyscallOddValues(t *testing.T) {
+	ev := &event.Event{Type: event.TypeOpenat, Syscall: &event.Syscall{
+		Args: []event.Arg{{Name: "x", Kind: 0, Num: -5}, {Name: "y", Kind: 250, Num: 1}, {Name: "z", Kind: event.ArgMode, Num: -1}},
+		FD:   &event.FD{Type: 200, Num: 1 << 62}}}
+	line := Append(nil, ev)
+	want := `"syscall":{"res":0,"fd":{"num":4611686018427387904,"type":"unknown","typechar":"o","name":"","nameraw":"","dev":0,"ino":0},` +
+		`"args":[{"name":"x","kind":"kind(0)","value":-5},{"name":"y","kind":"kind(250)","value":1},{"name":"z","kind":"mode","value":18446744073709551615}]}}`
+	if !bytes.HasSuffix(line, []byte(want)) {
+		t.Errorf("got %s\nwant suffix %s", line, want)
+	}
+	if !json.Valid(line) {
+		t.Errorf("invalid JSON: %s", line)
+	}
+	if _, err := Decode(line); err == nil || !strings.Contains(err.Error(), "syscall.args[0].kind") {
+		t.Errorf("Decode accepted an unknown kind: %v", err)
+	}
+	buf := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(100, func() { buf = Append(buf[:0], ev) }); n != 0 {
+		t.Errorf("Append allocates %v times", n)
+	}
+}
+
 func TestEncoder(t *testing.T) {
 	var out bytes.Buffer
 	enc := NewEncoder(&out)
@@ -407,6 +494,21 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func BenchmarkAppendExec(b *testing.B) {
 	ev := fixtures()[0].ev
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = Append(buf[:0], ev)
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkAppendOpenat(b *testing.B) {
+	var ev *event.Event
+	for _, f := range fixtures() {
+		if f.name == "openat" {
+			ev = f.ev
+		}
+	}
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	for b.Loop() {

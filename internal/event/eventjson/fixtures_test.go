@@ -111,6 +111,78 @@ func fixtures() []fixture {
 		Drop: &event.Drop{Lost: map[string]uint64{"execve": 3, "clone": 1}}}
 	fs = append(fs, fixture{name: "drop", ev: ev})
 
+	// The open family. Flags and modes are the kernel's values (x86-64):
+	// O_WRONLY|O_CREAT|O_TRUNC is 577, O_RDONLY|O_CLOEXEC 524288.
+	ev = &event.Event{Time: testTime().Add(10 * time.Second), Type: event.TypeOpenat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 3,
+			Args: []event.Arg{
+				{Name: "fd", Kind: event.ArgFD, Num: 3},
+				{Name: "dirfd", Kind: event.ArgFD, Num: 5},
+				{Name: "name", Kind: event.ArgPath, Str: "conf/app.yaml"},
+				{Name: "flags", Kind: event.ArgOpenFlags, Num: 577},
+				{Name: "mode", Kind: event.ArgMode, Num: 0o640},
+				{Name: "dev", Kind: event.ArgUint, Num: 2049},
+				{Name: "ino", Kind: event.ArgUint, Num: 1234},
+			},
+			FD: &event.FD{Num: 3, Type: event.FDFile, Name: "/srv/conf/app.yaml", NameRaw: "conf/app.yaml", Dev: 2049, Ino: 1234}}}
+	fs = append(fs, fixture{name: "openat", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(11 * time.Second), Type: event.TypeOpenat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: -2,
+			Args: []event.Arg{
+				{Name: "fd", Kind: event.ArgFD, Num: -2},
+				{Name: "dirfd", Kind: event.ArgFD, Num: -100},
+				{Name: "name", Kind: event.ArgPath, Str: "../etc/shadow.bak"},
+				{Name: "flags", Kind: event.ArgOpenFlags, Num: 524288},
+				{Name: "mode", Kind: event.ArgMode, Num: 0},
+				{Name: "dev", Kind: event.ArgUint, Num: 0},
+				{Name: "ino", Kind: event.ArgUint, Num: 0},
+			},
+			FD: &event.FD{Num: -2, Type: event.FDFile, Name: "/etc/shadow.bak", NameRaw: "../etc/shadow.bak"}}}
+	fs = append(fs, fixture{name: "openat_enoent", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(12 * time.Second), Type: event.TypeOpen, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 4,
+			Args: []event.Arg{
+				{Name: "fd", Kind: event.ArgFD, Num: 4},
+				{Name: "name", Kind: event.ArgPath, Str: "/etc/passwd"},
+				{Name: "flags", Kind: event.ArgOpenFlags, Num: 0},
+				{Name: "mode", Kind: event.ArgMode, Num: 0},
+				{Name: "dev", Kind: event.ArgUint, Num: 2049},
+				{Name: "ino", Kind: event.ArgUint, Num: 393730},
+			},
+			FD: &event.FD{Num: 4, Type: event.FDFile, Name: "/etc/passwd", NameRaw: "/etc/passwd", Dev: 2049, Ino: 393730}}}
+	fs = append(fs, fixture{name: "open", ev: ev})
+
+	// openat2(AT_FDCWD, "/var/lib", {O_RDONLY|O_DIRECTORY|O_CLOEXEC,
+	// RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS}): a directory.
+	ev = &event.Event{Time: testTime().Add(13 * time.Second), Type: event.TypeOpenat2, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 6,
+			Args: []event.Arg{
+				{Name: "fd", Kind: event.ArgFD, Num: 6},
+				{Name: "dirfd", Kind: event.ArgFD, Num: -100},
+				{Name: "name", Kind: event.ArgPath, Str: "/var/lib"},
+				{Name: "flags", Kind: event.ArgOpenFlags, Num: 0o2200000},
+				{Name: "mode", Kind: event.ArgMode, Num: 0},
+				{Name: "resolve", Kind: event.ArgResolve, Num: 0x0c},
+				{Name: "dev", Kind: event.ArgUint, Num: 2049},
+				{Name: "ino", Kind: event.ArgUint, Num: 131073},
+			},
+			FD: &event.FD{Num: 6, Type: event.FDDirectory, Name: "/var/lib", NameRaw: "/var/lib", Dev: 2049, Ino: 131073}}}
+	fs = append(fs, fixture{name: "openat2", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(14 * time.Second), Type: event.TypeCreat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 3,
+			Args: []event.Arg{
+				{Name: "fd", Kind: event.ArgFD, Num: 3},
+				{Name: "name", Kind: event.ArgPath, Str: "run.sh"},
+				{Name: "mode", Kind: event.ArgMode, Num: 0o755},
+				{Name: "dev", Kind: event.ArgUint, Num: 2049},
+				{Name: "ino", Kind: event.ArgUint, Num: 55},
+			},
+			FD: &event.FD{Num: 3, Type: event.FDFile, Name: "/root/run.sh", NameRaw: "run.sh", Dev: 2049, Ino: 55}}}
+	fs = append(fs, fixture{name: "creat", ev: ev})
+
 	// Strings that need escaping, including invalid UTF-8 from the kernel.
 	raw := []string{
 		"quote\" backslash\\ slash/",

@@ -24,7 +24,12 @@ const (
 	kindExec  = uint32(processVigilKindVIGIL_KIND_EXEC)
 	kindClone = uint32(processVigilKindVIGIL_KIND_CLONE)
 	kindExit  = uint32(processVigilKindVIGIL_KIND_EXIT)
-	kindMax   = uint32(processVigilKindVIGIL_KIND_MAX)
+	// kindSyscall records start with the task head and a syscall number
+	// that says which struct they are.
+	kindSyscall = uint32(processVigilKindVIGIL_KIND_SYSCALL)
+	// lossSyscallEntry is a drop counter, not a record kind.
+	lossSyscallEntry = uint32(processVigilKindVIGIL_LOSS_SYSCALL_ENTRY)
+	kindMax          = uint32(processVigilKindVIGIL_KIND_MAX)
 
 	flagExeUpper   = uint32(processVigilFlagsVIGIL_F_EXE_UPPER)
 	flagExeMemfd   = uint32(processVigilFlagsVIGIL_F_EXE_MEMFD)
@@ -44,6 +49,11 @@ func kindName(k uint32) string {
 		return "clone"
 	case kindExit:
 		return "exit"
+	case kindSyscall:
+		return "syscall"
+	case lossSyscallEntry:
+		// a system call's exit whose entry was not saved
+		return "syscall_entry"
 	}
 	return fmt.Sprintf("kind%d", k)
 }
@@ -94,32 +104,38 @@ func (d *Decoder) Decode(raw []byte) (*event.Event, error) {
 			return nil, malformed("exit record of %d bytes, want %d", len(raw), exitSize)
 		}
 		return d.decodeExit(record[processVigilExit](raw)), nil
+	case kindSyscall:
+		return d.decodeSyscall(raw)
 	}
 	return nil, malformed("unknown record kind %d", t.Kind)
 }
 
 func (d *Decoder) task(t *processVigilTask, typ event.Type) *event.Event {
-	ev := &event.Event{
-		Time: d.Clock.Wall(t.Ktime),
-		Type: typ,
-		Host: d.Host,
-		Process: event.Process{
-			PID:       t.Pid,
-			TID:       t.Tid,
-			PPID:      t.Ppid,
-			Name:      cString(t.Comm[:]),
-			UID:       t.Uid,
-			GID:       t.Gid,
-			EUID:      t.Euid,
-			EGID:      t.Egid,
-			LoginUID:  t.Loginuid,
-			SID:       t.Sid,
-			TTY:       t.Tty,
-			StartTime: d.Clock.Wall(t.StartBoottime),
-			CgroupID:  t.CgroupId,
-		},
-	}
+	ev := &event.Event{}
+	d.fillTask(ev, t, typ)
 	return ev
+}
+
+// fillTask sets an event's common fields from a record's task head.
+func (d *Decoder) fillTask(ev *event.Event, t *processVigilTask, typ event.Type) {
+	ev.Time = d.Clock.Wall(t.Ktime)
+	ev.Type = typ
+	ev.Host = d.Host
+	ev.Process = event.Process{
+		PID:       t.Pid,
+		TID:       t.Tid,
+		PPID:      t.Ppid,
+		Name:      cString(t.Comm[:]),
+		UID:       t.Uid,
+		GID:       t.Gid,
+		EUID:      t.Euid,
+		EGID:      t.Egid,
+		LoginUID:  t.Loginuid,
+		SID:       t.Sid,
+		TTY:       t.Tty,
+		StartTime: d.Clock.Wall(t.StartBoottime),
+		CgroupID:  t.CgroupId,
+	}
 }
 
 func cString(b []int8) string {

@@ -191,6 +191,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(execRecord("", "", "", "", flagArgsTrunc|flagExeTrunc))
 	f.Add(bytesOf(&processVigilClone{Task: processVigilTask{Kind: kindClone}}))
 	f.Add(bytesOf(&processVigilExit{Task: processVigilTask{Kind: kindExit}, ExitCode: 9}))
+	f.Add(openRecord(scOpenat, 3, -100, 0x80000, 0, "/etc/passwd\x00", "passwd\x00etc\x00", flagFDPath))
+	f.Add(openRecord(scOpen, -2, -100, 0, 0, "a/b\x00", "tmp\x00", flagBasePath|flagPathTrunc))
+	f.Add(openRecord(scOpenat2, -40, 5, 0x41, 0o644, "x\x00", "", 0))
+	f.Add(openRecord(scCreat, 4, -100, 0x241, 0o600, "f\x00", "memfd:f\x00", flagFDPath|flagPathPseudo))
 	f.Add([]byte{1, 2, 3})
 	d := testDecoder()
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -201,7 +205,10 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if ev.Type == event.TypeUnknown || (ev.Exec == nil && ev.Clone == nil && ev.Exit == nil) {
+		if ev.Type == event.TypeUnknown || (ev.Exec == nil && ev.Clone == nil && ev.Exit == nil && ev.Syscall == nil) {
+			t.Fatalf("decoded an event without type details: %+v", ev)
+		}
+		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && ev.Syscall.FD == nil) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
 	})

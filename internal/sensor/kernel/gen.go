@@ -4,4 +4,9 @@ package kernel
 // no clang. Regenerate with `make generate` (which installs the toolchain
 // when missing); TestGeneratedObjectsFresh fails when they are stale.
 //
+// Two objects: process (always loaded) and syscalls (loaded only when
+// Options.Syscalls asks for some; it shares process's ring buffer, drop
+// counters and scratch maps).
+//
 //go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_task -type vigil_exec -type vigil_clone -type vigil_exit -type vigil_kind -type vigil_syscall -type vigil_flags process ../../../bpf/process.bpf.c
+//go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_open syscalls ../../../bpf/syscalls.bpf.c

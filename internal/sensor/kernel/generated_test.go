@@ -76,14 +76,15 @@ func TestGeneratedObjectsFresh(t *testing.T) {
 	if _, err := exec.LookPath("clang"); err != nil {
 		testutil.SkipOrFail(t, "clang not installed: cannot rebuild the BPF objects to compare")
 	}
-	args := generateArgs(t)
 	out := t.TempDir()
-	// Flags must precede bpf2go's positional arguments.
-	cmdArgs := append([]string{"tool", args[0], "-output-dir", out}, args[1:]...)
-	cmd := exec.Command("go", cmdArgs...)
-	cmd.Env = append(os.Environ(), "GOPACKAGE=kernel")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("rebuild: %v\n%s", err, b)
+	for _, args := range generateArgs(t) {
+		// Flags must precede bpf2go's positional arguments.
+		cmdArgs := append([]string{"tool", args[0], "-output-dir", out}, args[1:]...)
+		cmd := exec.Command("go", cmdArgs...)
+		cmd.Env = append(os.Environ(), "GOPACKAGE=kernel")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("rebuild: %v\n%s", err, b)
+		}
 	}
 	gen, _ := filepath.Glob(filepath.Join(out, "*"))
 	if len(gen) == 0 {
@@ -104,24 +105,28 @@ func TestGeneratedObjectsFresh(t *testing.T) {
 	}
 }
 
-// generateArgs returns the bpf2go arguments of gen.go's go:generate line.
-func generateArgs(t *testing.T) []string {
+// generateArgs returns the bpf2go arguments of each of gen.go's
+// go:generate lines (one per BPF object).
+func generateArgs(t *testing.T) [][]string {
 	t.Helper()
 	f, err := os.Open("gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var out [][]string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line, ok := strings.CutPrefix(sc.Text(), "//go:generate go tool ")
 		if !ok {
 			continue
 		}
-		return splitQuoted(line)
+		out = append(out, splitQuoted(line))
 	}
-	t.Fatal("no go:generate line in gen.go")
-	return nil
+	if len(out) == 0 {
+		t.Fatal("no go:generate line in gen.go")
+	}
+	return out
 }
 
 // splitQuoted splits on spaces, keeping double-quoted runs together.

@@ -81,6 +81,10 @@ func runHelper(mode string, args []string) int {
 		}
 		fmt.Fprintln(os.Stderr, "execveat:", execveat(fd, args, os.Environ()))
 		return 1
+	case "fileops":
+		return fileOps(args)
+	case "openloop":
+		return openLoop(args)
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 	return 2

@@ -24,6 +24,7 @@ type processPathWalk struct {
 	_          structs.HostLayout
 	Dentry     uint64
 	Vfsmnt     uint64
+	MntRoot    uint64
 	RootDentry uint64
 	RootMnt    uint64
 	Off        uint32
@@ -76,15 +77,22 @@ const (
 	processVigilFlagsVIGIL_F_CWD_TRUNC   processVigilFlags = 32
 	processVigilFlagsVIGIL_F_THREAD      processVigilFlags = 64
 	processVigilFlagsVIGIL_F_KTHREAD     processVigilFlags = 128
+	processVigilFlagsVIGIL_F_FD_PATH     processVigilFlags = 256
+	processVigilFlagsVIGIL_F_BASE_PATH   processVigilFlags = 512
+	processVigilFlagsVIGIL_F_PATH_TRUNC  processVigilFlags = 1024
+	processVigilFlagsVIGIL_F_PATH_PSEUDO processVigilFlags = 2048
+	processVigilFlagsVIGIL_F_NAME_LATE   processVigilFlags = 4096
 )
 
 type processVigilKind uint32
 
 const (
-	processVigilKindVIGIL_KIND_EXEC  processVigilKind = 1
-	processVigilKindVIGIL_KIND_CLONE processVigilKind = 2
-	processVigilKindVIGIL_KIND_EXIT  processVigilKind = 3
-	processVigilKindVIGIL_KIND_MAX   processVigilKind = 4
+	processVigilKindVIGIL_KIND_EXEC          processVigilKind = 1
+	processVigilKindVIGIL_KIND_CLONE         processVigilKind = 2
+	processVigilKindVIGIL_KIND_EXIT          processVigilKind = 3
+	processVigilKindVIGIL_KIND_SYSCALL       processVigilKind = 4
+	processVigilKindVIGIL_LOSS_SYSCALL_ENTRY processVigilKind = 5
+	processVigilKindVIGIL_KIND_MAX           processVigilKind = 6
 )
 
 type processVigilSyscall uint32
@@ -98,6 +106,10 @@ const (
 	processVigilSyscallVIGIL_SC_FORK     processVigilSyscall = 5
 	processVigilSyscallVIGIL_SC_VFORK    processVigilSyscall = 6
 	processVigilSyscallVIGIL_SC_OTHER    processVigilSyscall = 7
+	processVigilSyscallVIGIL_SC_OPEN     processVigilSyscall = 8
+	processVigilSyscallVIGIL_SC_OPENAT   processVigilSyscall = 9
+	processVigilSyscallVIGIL_SC_OPENAT2  processVigilSyscall = 10
+	processVigilSyscallVIGIL_SC_CREAT    processVigilSyscall = 11
 )
 
 type processVigilTask struct {

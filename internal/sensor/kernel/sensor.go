@@ -46,6 +46,11 @@ type Options struct {
 	OnIdle func()
 	// Logger (default: discard).
 	Logger *slog.Logger
+	// Syscalls are the system call event types to capture, from
+	// SupportedSyscalls; nil or empty captures none of them (the process
+	// lifecycle is always captured). Only the tracepoints of these system
+	// calls are attached, so the others cost nothing.
+	Syscalls []event.Type
 }
 
 // Stats are the sensor's counters since New.
@@ -58,13 +63,17 @@ type Stats struct {
 
 // Sensor is the loaded kernel sensor.
 type Sensor struct {
-	opts    Options
-	log     *slog.Logger
-	objs    processObjects
-	loaded  bool
-	links   []link.Link
-	reader  *ringbuf.Reader
-	decoder Decoder
+	opts   Options
+	log    *slog.Logger
+	objs   processObjects
+	loaded bool
+	// syscalls object: loaded when Options.Syscalls is not empty
+	sysObjs   syscallsObjects
+	sysLoaded bool
+	syscalls  []event.Type
+	links     []link.Link
+	reader    *ringbuf.Reader
+	decoder   Decoder
 
 	records, bytes, decodeErrs atomic.Uint64
 	mu                         sync.Mutex
@@ -115,6 +124,10 @@ func New(opts Options) (*Sensor, error) {
 		s.opts.ExcludePID = os.Getpid()
 	}
 	s.decoder = Decoder{Host: s.opts.Host, BootID: *s.opts.BootID, Clock: *s.opts.Clock}
+	var err error
+	if s.syscalls, err = checkSyscalls(s.opts.Syscalls); err != nil {
+		return nil, err
+	}
 
 	// Kernels >= 5.11 account BPF memory to the cgroup and need no
 	// RLIMIT_MEMLOCK; raising it may be refused (no CAP_SYS_RESOURCE).
@@ -144,13 +157,16 @@ func New(opts Options) (*Sensor, error) {
 		}
 	}
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
-		var ve *ebpf.VerifierError
-		if errors.As(err, &ve) {
-			s.log.Debug("verifier log", "log", fmt.Sprintf("%+v", ve))
-		}
+		logVerifierError(s.log, err)
 		return nil, fmt.Errorf("kernel sensor: load BPF programs: %w", err)
 	}
 	s.loaded = true
+	if len(s.syscalls) > 0 {
+		if err := s.loadSyscalls(rb, wake); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.reader, err = ringbuf.NewReader(s.objs.Events)
 	if err != nil {
 		s.Close()
@@ -159,8 +175,17 @@ func New(opts Options) (*Sensor, error) {
 	return s, nil
 }
 
-// Start attaches the programs to their tracepoints. From here on events
-// are captured.
+func logVerifierError(log *slog.Logger, err error) {
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		log.Debug("verifier log", "log", fmt.Sprintf("%+v", ve))
+	}
+}
+
+// Start attaches the programs to their tracepoints: the process lifecycle,
+// and the entry and exit tracepoints of each system call in
+// Options.Syscalls. From here on events are captured. On error nothing
+// stays attached.
 func (s *Sensor) Start() error {
 	attach := []struct {
 		name string
@@ -193,6 +218,10 @@ func (s *Sensor) Start() error {
 			continue
 		}
 		s.links = append(s.links, l)
+	}
+	if err := s.attachSyscalls(); err != nil {
+		s.detach()
+		return err
 	}
 	s.log.Info("kernel sensor attached",
 		"mechanism", "raw_tracepoint sched_process_{fork,exec,exit}",
@@ -347,6 +376,12 @@ func (s *Sensor) Close() error {
 		if err := s.reader.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if s.sysLoaded {
+		if err := s.sysObjs.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		s.sysLoaded = false
 	}
 	if s.loaded {
 		if err := s.objs.Close(); err != nil {

@@ -50,7 +50,7 @@ func recordedEvents() []*event.Event {
 // The malformed lines of the recording and the errors they produce.
 const (
 	badJSONLine = `{"time":"2025-11-23T21:11:06Z","type":"execve","process":{"pid":`
-	badTypeLine = `{"time":"2025-11-23T21:11:06Z","type":"open","process":{"pid":4321}}`
+	badTypeLine = `{"time":"2025-11-23T21:11:06Z","type":"teleport","process":{"pid":4321}}`
 )
 
 // recordingLines is the content of the recording, line by line.
@@ -109,7 +109,7 @@ func TestGoldenRecording(t *testing.T) {
 	checkEvents(t, events, recordedEvents())
 	checkStrings(t, "errors", errs, []string{
 		"recording.jsonl:4: invalid JSON at byte 64: unexpected end of JSON input",
-		`recording.jsonl:5: type: unknown event type "open"`,
+		`recording.jsonl:5: type: unknown event type "teleport"`,
 	})
 	if got, want := s.Stats(), (Stats{Lines: 7, Events: 4, Bad: 2}); got != want {
 		t.Errorf("Stats = %+v, want %+v", got, want)
@@ -242,7 +242,7 @@ func TestCRLF(t *testing.T) {
 	checkEvents(t, events, recordedEvents())
 	checkStrings(t, "errors", errs, []string{
 		"win.jsonl:4: invalid JSON at byte 64: unexpected end of JSON input",
-		`win.jsonl:5: type: unknown event type "open"`,
+		`win.jsonl:5: type: unknown event type "teleport"`,
 	})
 	if got, want := s.Stats(), (Stats{Lines: 9, Events: 4, Bad: 2}); got != want {
 		t.Errorf("Stats = %+v, want %+v", got, want)

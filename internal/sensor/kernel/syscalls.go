@@ -1,0 +1,119 @@
+package kernel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+// supportedSyscalls are the system call event types the sensor can capture,
+// in the order Start attaches them.
+var supportedSyscalls = []event.Type{event.TypeOpen, event.TypeOpenat, event.TypeOpenat2, event.TypeCreat}
+
+// SupportedSyscalls returns the event types Options.Syscalls accepts.
+func SupportedSyscalls() []event.Type { return slices.Clone(supportedSyscalls) }
+
+// checkSyscalls validates the requested types and returns them without
+// duplicates, in supportedSyscalls order.
+func checkSyscalls(req []event.Type) ([]event.Type, error) {
+	var bad []string
+	for _, t := range req {
+		if !slices.Contains(supportedSyscalls, t) {
+			bad = append(bad, t.String())
+		}
+	}
+	if len(bad) > 0 {
+		names := make([]string, len(supportedSyscalls))
+		for i, t := range supportedSyscalls {
+			names[i] = t.String()
+		}
+		return nil, fmt.Errorf("kernel sensor: cannot capture %s (supported system calls: %s)",
+			strings.Join(bad, ", "), strings.Join(names, ", "))
+	}
+	var out []event.Type
+	for _, t := range supportedSyscalls {
+		if slices.Contains(req, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// loadSyscalls loads the syscalls object, sharing the process object's ring
+// buffer, drop counters and scratch maps, so that one reader sees every
+// record in order and the loss accounting stays in one place.
+func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
+	spec, err := loadSyscalls()
+	if err != nil {
+		return fmt.Errorf("kernel sensor: load syscalls BPF spec: %w", err)
+	}
+	spec.Maps[syscallsMapEvents].MaxEntries = ringBytes
+	if err := spec.Variables[syscallsVarWakeupBytes].Set(wake); err != nil {
+		return fmt.Errorf("kernel sensor: syscalls: set wakeup_bytes: %w", err)
+	}
+	if s.opts.ExcludePID > 0 {
+		if err := spec.Variables[syscallsVarAgentTgid].Set(uint32(s.opts.ExcludePID)); err != nil {
+			return fmt.Errorf("kernel sensor: syscalls: set agent_tgid: %w", err)
+		}
+	}
+	opts := &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{
+		syscallsMapEvents:     s.objs.Events,
+		syscallsMapDrops:      s.objs.Drops,
+		syscallsMapScratchMap: s.objs.ScratchMap,
+		syscallsMapWalkMap:    s.objs.WalkMap,
+	}}
+	if err := spec.LoadAndAssign(&s.sysObjs, opts); err != nil {
+		logVerifierError(s.log, err)
+		return fmt.Errorf("kernel sensor: load syscalls BPF programs: %w", err)
+	}
+	s.sysLoaded = true
+	return nil
+}
+
+// syscallPrograms returns the entry and exit programs of a supported type.
+func (s *Sensor) syscallPrograms(t event.Type) (enter, exit *ebpf.Program) {
+	p := &s.sysObjs.syscallsPrograms
+	switch t {
+	case event.TypeOpen:
+		return p.TraceEnterOpen, p.TraceExitOpen
+	case event.TypeOpenat:
+		return p.TraceEnterOpenat, p.TraceExitOpenat
+	case event.TypeOpenat2:
+		return p.TraceEnterOpenat2, p.TraceExitOpenat2
+	case event.TypeCreat:
+		return p.TraceEnterCreat, p.TraceExitCreat
+	}
+	return nil, nil
+}
+
+// attachSyscalls attaches the tracepoint pair of each requested system call:
+// entry first, so that no exit runs without the chance of its entry.
+func (s *Sensor) attachSyscalls() error {
+	if len(s.syscalls) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(s.syscalls))
+	for _, t := range s.syscalls {
+		enter, exit := s.syscallPrograms(t)
+		for _, a := range []struct {
+			name string
+			prog *ebpf.Program
+		}{{"sys_enter_" + t.String(), enter}, {"sys_exit_" + t.String(), exit}} {
+			l, err := link.Tracepoint("syscalls", a.name, a.prog, nil)
+			if err != nil {
+				return fmt.Errorf("kernel sensor: attach tracepoint syscalls/%s for %s: %w", a.name, t, err)
+			}
+			s.links = append(s.links, l)
+		}
+		names = append(names, t.String())
+	}
+	s.log.Info("kernel sensor: system calls captured",
+		"syscalls", names,
+		"mechanism", "tracepoint syscalls/sys_{enter,exit}_<name>")
+	return nil
+}

@@ -1,0 +1,152 @@
+package kernel
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/event"
+)
+
+// fileOps runs open-family system calls for the tests, one per argument,
+// and prints each result (fd or -errno) on its own line. An operation is
+// "|"-separated:
+//
+//	open|PATH|FLAGS|MODE               raw open(2) (glibc's open calls openat)
+//	openat|DIRFD|PATH|FLAGS|MODE
+//	openat2|DIRFD|PATH|FLAGS|MODE|RESOLVE
+//	creat|PATH|MODE
+//	memfd|NAME                         memfd_create(2)
+//	reopen|$N|FLAGS                    openat of /proc/self/fd/<result N>
+//
+// DIRFD is "cwd" (AT_FDCWD) or "$N", the result of operation N. Numbers
+// take Go's prefixes (0o644, 0x241).
+func fileOps(ops []string) int {
+	var results []int64
+	num := func(s string) uint64 {
+		v, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			panic(fmt.Sprintf("bad number %q", s))
+		}
+		return v
+	}
+	dirfd := func(s string) int {
+		if s == "cwd" {
+			return unix.AT_FDCWD
+		}
+		return int(results[num(strings.TrimPrefix(s, "$"))])
+	}
+	for _, op := range ops {
+		f := strings.Split(op, "|")
+		var r int64
+		switch f[0] {
+		case "open":
+			r = rawPathCall(unix.SYS_OPEN, f[1], uintptr(num(f[2])), uintptr(num(f[3])), 0)
+		case "openat":
+			p, _ := unix.BytePtrFromString(f[2])
+			r = result(unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)),
+				uintptr(num(f[3])), uintptr(num(f[4])), 0, 0))
+		case "openat2":
+			how := unix.OpenHow{Flags: num(f[3]), Mode: num(f[4]), Resolve: num(f[5])}
+			fd, err := unix.Openat2(dirfd(f[1]), f[2], &how)
+			r = int64(fd)
+			if err != nil {
+				r = -int64(err.(unix.Errno))
+			}
+		case "creat":
+			r = rawPathCall(unix.SYS_CREAT, f[1], uintptr(num(f[2])), 0, 0)
+		case "reopen":
+			p, _ := unix.BytePtrFromString(fmt.Sprintf("/proc/self/fd/%d", dirfd(f[1])))
+			r = result(unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd("cwd")), uintptr(unsafe.Pointer(p)),
+				uintptr(num(f[2])), 0, 0, 0))
+		case "memfd":
+			fd, err := unix.MemfdCreate(f[1], 0)
+			r = int64(fd)
+			if err != nil {
+				r = -int64(err.(unix.Errno))
+			}
+		default:
+			fmt.Fprintln(os.Stderr, "unknown operation", op)
+			return 2
+		}
+		results = append(results, r)
+		fmt.Println(r)
+	}
+	return 0
+}
+
+func rawPathCall(nr uintptr, path string, a1, a2, a3 uintptr) int64 {
+	p, _ := unix.BytePtrFromString(path)
+	return result(unix.Syscall6(nr, uintptr(unsafe.Pointer(p)), a1, a2, a3, 0, 0))
+}
+
+func result(r1, _ uintptr, errno unix.Errno) int64 {
+	if errno != 0 {
+		return -int64(errno)
+	}
+	return int64(r1)
+}
+
+// openLoop opens and closes PATH N times (openat(2) O_RDONLY, close(2))
+// and prints the nanoseconds per open+close.
+func openLoop(args []string) int {
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	p, _ := unix.BytePtrFromString(args[0])
+	cwd := unix.AT_FDCWD
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		fd, _, errno := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(p)), unix.O_RDONLY, 0, 0, 0)
+		if errno != 0 {
+			fmt.Fprintln(os.Stderr, "openat:", errno)
+			return 1
+		}
+		unix.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+	}
+	fmt.Println(time.Since(start).Nanoseconds() / int64(max(n, 1)))
+	return 0
+}
+
+// runFileOps runs the fileops helper in dir and returns its pid and the
+// result of each operation.
+func runFileOps(t *testing.T, dir string, ops ...string) (int, []int64) {
+	t.Helper()
+	cmd := helperCmd("fileops", ops...)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("fileops helper: %v: %s", err, stderr.String())
+	}
+	var res []int64
+	for _, l := range strings.Fields(string(out)) {
+		v, err := strconv.ParseInt(l, 10, 64)
+		if err != nil {
+			t.Fatalf("fileops output %q: %v", out, err)
+		}
+		res = append(res, v)
+	}
+	if len(res) != len(ops) {
+		t.Fatalf("fileops: %d results for %d operations", len(res), len(ops))
+	}
+	return cmd.Process.Pid, res
+}
+
+// waitOpen waits for the open-family event of type typ that pid made with
+// the raw name nameRaw.
+func (c *collector) waitOpen(t *testing.T, pid int, typ event.Type, nameRaw string) *event.Event {
+	t.Helper()
+	return c.wait(t, fmt.Sprintf("%s of %q", typ, nameRaw), func(e *event.Event) bool {
+		return isType(e, pid, typ) && e.Syscall != nil && e.Syscall.FD != nil && e.Syscall.FD.NameRaw == nameRaw
+	})
+}
