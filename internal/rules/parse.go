@@ -307,69 +307,54 @@ func (p *parser) transformerAt(i int) (string, bool) {
 }
 
 func (p *parser) parseOr() (Expr, error) {
-	p.blank()
-	start := p.i
-	first, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	var terms []Expr
-	for {
-		p.blank()
-		ok, atEnd := p.keywordAt(p.i, "or")
-		if !ok {
-			break
-		}
-		p.i += 2
-		if atEnd {
-			return nil, p.errAt(p.i, "missing operand after 'or'")
-		}
-		next, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		if terms == nil {
-			terms = []Expr{first}
-		}
-		terms = append(terms, next)
-	}
-	if terms == nil {
-		return first, nil
+	start, terms, err := p.parseChain("or", p.parseAnd)
+	if err != nil || len(terms) == 1 {
+		return first(terms), err
 	}
 	return &OrExpr{Pos: p.pos(start), Terms: terms}, nil
 }
 
 func (p *parser) parseAnd() (Expr, error) {
+	start, terms, err := p.parseChain("and", p.parseNot)
+	if err != nil || len(terms) == 1 {
+		return first(terms), err
+	}
+	return &AndExpr{Pos: p.pos(start), Terms: terms}, nil
+}
+
+// parseChain parses operand (keyword operand)*: the terms of one
+// precedence level, and where the first began.
+func (p *parser) parseChain(keyword string, operand func() (Expr, error)) (int, []Expr, error) {
 	p.blank()
 	start := p.i
-	first, err := p.parseNot()
+	x, err := operand()
 	if err != nil {
-		return nil, err
+		return start, nil, err
 	}
-	var terms []Expr
+	terms := []Expr{x}
 	for {
 		p.blank()
-		ok, atEnd := p.keywordAt(p.i, "and")
+		ok, atEnd := p.keywordAt(p.i, keyword)
 		if !ok {
-			break
+			return start, terms, nil
 		}
-		p.i += 3
+		p.i += len(keyword)
 		if atEnd {
-			return nil, p.errAt(p.i, "missing operand after 'and'")
+			return start, nil, p.errAt(p.i, "missing operand after '%s'", keyword)
 		}
-		next, err := p.parseNot()
+		next, err := operand()
 		if err != nil {
-			return nil, err
-		}
-		if terms == nil {
-			terms = []Expr{first}
+			return start, nil, err
 		}
 		terms = append(terms, next)
 	}
-	if terms == nil {
-		return first, nil
+}
+
+func first(terms []Expr) Expr {
+	if len(terms) == 0 {
+		return nil
 	}
-	return &AndExpr{Pos: p.pos(start), Terms: terms}, nil
+	return terms[0]
 }
 
 // parseNot: `not` binds tighter than `and`, so `not a and b` is
