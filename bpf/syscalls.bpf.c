@@ -32,80 +32,51 @@ const struct vigil_open *unused_open __attribute__((unused));
 _Static_assert(sizeof(struct vigil_open) + VIGIL_FILENAME_MAX + VIGIL_PATH_MAX <= HEAD_MASK,
 	       "open sections overflow HEAD_MASK");
 
-/* What a system call's entry saved for its exit. */
-struct open_entry {
-	__u64 name_ptr; /* user pointers, to read again at exit when entry could not */
-	__u64 how_ptr;
+/*
+ * The call's arguments as its exit sees them. There is no entry program:
+ * the arguments are read from the registers the syscall entry saved
+ * (pt_regs), which these calls leave untouched, and the name from the
+ * caller's memory at exit, as Falco's modern probe does. One program per
+ * call instead of two, and no per-call map update: the cost of the entry
+ * tracepoint and of a 4 KiB map value per call is gone. The name is what
+ * the caller's memory holds when the call returns (a racing thread could
+ * have changed it); the path of an opened file comes from the kernel.
+ */
+struct open_args {
+	const char *name;
+	const void *how;
 	__u64 how_size;
 	__u64 flags;
 	__u64 mode;
-	__u64 resolve;
-	__u32 syscall; /* enum vigil_syscall */
 	__s32 dirfd;
-	__u16 name_len; /* bytes in name with the NUL; 0: unread */
-	__u8 how_read;
-	__u8 _pad[5];
-	char name[VIGIL_FILENAME_MAX];
 };
 
-_Static_assert(sizeof(struct open_entry) < VIGIL_SCRATCH, "entry does not fit the scratch");
-
-/*
- * Threads inside an open-family call, keyed by tid. A plain hash without
- * preallocation rather than an LRU: memory follows the calls in flight, and
- * an LRU can evict a long-blocked call's entry (an open of a FIFO) before it
- * is full, because every CPU keeps free nodes of its own. When full, the
- * entry is not saved and its exit counts VIGIL_LOSS_SYSCALL_ENTRY.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct open_entry);
-} open_entries SEC(".maps");
-
-static __always_inline void read_how(struct open_entry *e)
+/* Syscall argument n (0-5) from the saved user registers. */
+static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
 {
-	struct open_how how = {};
-	if (e->how_size < OPEN_HOW_SIZE)
-		return; /* the call fails with EINVAL */
-	if (bpf_probe_read_user(&how, OPEN_HOW_SIZE, (void *)e->how_ptr) != 0)
-		return;
-	e->flags = how.flags;
-	e->mode = how.mode;
-	e->resolve = how.resolve;
-	e->how_read = 1;
+#if defined(__TARGET_ARCH_x86)
+	switch (n) {
+	case 0:
+		return BPF_CORE_READ(regs, di);
+	case 1:
+		return BPF_CORE_READ(regs, si);
+	case 2:
+		return BPF_CORE_READ(regs, dx);
+	case 3:
+		return BPF_CORE_READ(regs, r10);
+	case 4:
+		return BPF_CORE_READ(regs, r8);
+	default:
+		return BPF_CORE_READ(regs, r9);
+	}
+#else
+	return 0;
+#endif
 }
 
-static __always_inline int save_entry(__u32 sc, __s32 dirfd, const char *name, __u64 flags,
-				      __u64 mode, const void *how, __u64 how_size)
+static __always_inline struct pt_regs *user_regs(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	if (is_agent(id >> 32))
-		return 0;
-	__u32 tid = (__u32)id;
-	struct scratch *s = get_scratch();
-	if (!s)
-		return 0;
-	/* assembled in the scratch: too big for the stack */
-	struct open_entry *e = (struct open_entry *)s->buf;
-	e->name_ptr = (__u64)name;
-	e->how_ptr = (__u64)how;
-	e->how_size = how_size;
-	e->flags = flags;
-	e->mode = mode;
-	e->resolve = 0;
-	e->syscall = sc;
-	e->dirfd = dirfd;
-	e->how_read = 0;
-	if (how)
-		read_how(e);
-	/* Fails when the page is not resident yet; exit reads it again. */
-	long n = bpf_probe_read_user_str(e->name, sizeof(e->name), name);
-	e->name_len = n > 0 ? n : 0;
-	bpf_map_update_elem(&open_entries, &tid, e, BPF_ANY);
-	return 0;
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 /* The file behind descriptor fd of task, or NULL. The task side is read
@@ -123,26 +94,14 @@ static __always_inline struct file *task_fd(struct task_struct *task, long fd)
 	return f;
 }
 
-static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sc)
+static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sc,
+				     struct open_args *a)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if (is_agent(id >> 32))
 		return 0;
-	__u32 tid = (__u32)id;
-	struct open_entry *e = bpf_map_lookup_elem(&open_entries, &tid);
-	if (!e) {
-		count_drop(VIGIL_LOSS_SYSCALL_ENTRY);
-		return 0;
-	}
-	if (e->syscall != sc) {
-		/* stale: another call's entry whose exit was missed */
-		bpf_map_delete_elem(&open_entries, &tid);
-		count_drop(VIGIL_LOSS_SYSCALL_ENTRY);
-		return 0;
-	}
 	struct scratch *s = get_scratch();
 	if (!s) {
-		bpf_map_delete_elem(&open_entries, &tid);
 		count_drop(VIGIL_KIND_SYSCALL);
 		return 0;
 	}
@@ -151,30 +110,28 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	long ret = ctx->ret;
 
 	fill_current_task(&r->task, VIGIL_KIND_SYSCALL);
-	if (!e->how_read && e->how_ptr)
-		read_how(e);
 	r->syscall = sc;
-	r->dirfd = e->dirfd;
+	r->dirfd = a->dirfd;
 	r->ret = ret;
-	r->flags = e->flags;
-	r->mode = e->mode;
-	r->resolve = e->resolve;
+	r->flags = a->flags;
+	r->mode = a->mode;
+	r->resolve = 0;
+	if (a->how && a->how_size >= OPEN_HOW_SIZE) {
+		struct open_how how = {};
+		if (bpf_probe_read_user(&how, OPEN_HOW_SIZE, a->how) == 0) {
+			r->flags = how.flags;
+			r->mode = how.mode;
+			r->resolve = how.resolve;
+		}
+	}
 	r->ino = 0;
 	r->dev = 0;
 	r->i_mode = 0;
 	r->_pad = 0;
 
-	/* the name as passed: saved at entry, else read now */
+	/* the name as passed, from the caller's memory */
 	__u32 off = sizeof(*r);
-	long n;
-	if (e->name_len > 0) {
-		n = bpf_probe_read_kernel_str(&s->buf[off], VIGIL_FILENAME_MAX, e->name);
-	} else {
-		n = bpf_probe_read_user_str(&s->buf[off], VIGIL_FILENAME_MAX, (void *)e->name_ptr);
-		if (n > 0)
-			r->task.flags |= VIGIL_F_NAME_LATE;
-	}
-	bpf_map_delete_elem(&open_entries, &tid);
+	long n = bpf_probe_read_user_str(&s->buf[off], VIGIL_FILENAME_MAX, a->name);
 	if (n < 0)
 		n = 0;
 	r->name_len = n;
@@ -224,54 +181,54 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_open")
-int trace_enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_entry(VIGIL_SC_OPEN, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1],
-			  ctx->args[2], NULL, 0);
-}
-
 SEC("tracepoint/syscalls/sys_exit_open")
 int trace_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit_open(ctx, VIGIL_SC_OPEN);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int trace_enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_entry(VIGIL_SC_OPENAT, (__s32)ctx->args[0], (const char *)ctx->args[1],
-			  ctx->args[2], ctx->args[3], NULL, 0);
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.flags = sys_arg(regs, 1),
+		.mode = sys_arg(regs, 2),
+		.dirfd = AT_FDCWD,
+	};
+	return emit_open(ctx, VIGIL_SC_OPEN, &a);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int trace_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit_open(ctx, VIGIL_SC_OPENAT);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int trace_enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_entry(VIGIL_SC_OPENAT2, (__s32)ctx->args[0], (const char *)ctx->args[1], 0, 0,
-			  (const void *)ctx->args[2], ctx->args[3]);
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.flags = sys_arg(regs, 2),
+		.mode = sys_arg(regs, 3),
+	};
+	return emit_open(ctx, VIGIL_SC_OPENAT, &a);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int trace_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit_open(ctx, VIGIL_SC_OPENAT2);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int trace_enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_entry(VIGIL_SC_CREAT, AT_FDCWD, (const char *)ctx->args[0],
-			  O_CREAT | O_WRONLY | O_TRUNC, ctx->args[1], NULL, 0);
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.how = (const void *)sys_arg(regs, 2),
+		.how_size = sys_arg(regs, 3),
+	};
+	return emit_open(ctx, VIGIL_SC_OPENAT2, &a);
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int trace_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit_open(ctx, VIGIL_SC_CREAT);
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.flags = O_CREAT | O_WRONLY | O_TRUNC,
+		.mode = sys_arg(regs, 1),
+		.dirfd = AT_FDCWD,
+	};
+	return emit_open(ctx, VIGIL_SC_CREAT, &a);
 }

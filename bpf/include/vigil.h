@@ -25,10 +25,7 @@ enum vigil_kind {
 	VIGIL_KIND_CLONE = 2,
 	VIGIL_KIND_EXIT = 3,
 	VIGIL_KIND_SYSCALL = 4, /* a system call; its syscall field says which struct */
-	/* Not a record kind: drop counter of system call exits whose entry
-	 * was not saved (entered before the sensor attached, or evicted). */
-	VIGIL_LOSS_SYSCALL_ENTRY = 5,
-	VIGIL_KIND_MAX = 6, /* size of the drop counter array */
+	VIGIL_KIND_MAX = 5,     /* size of the drop counter array */
 };
 
 /* System calls behind exec and clone records (arch-independent). */
@@ -61,7 +58,6 @@ enum vigil_flags {
 	VIGIL_F_BASE_PATH = 1 << 9,    /* the directory a relative name starts from */
 	VIGIL_F_PATH_TRUNC = 1 << 10,  /* that path is deeper than the walk limit */
 	VIGIL_F_PATH_PSEUDO = 1 << 11, /* that path's leaf is an internal object (memfd) */
-	VIGIL_F_NAME_LATE = 1 << 12,   /* name unreadable at entry, read at exit */
 };
 
 /* Common head of every record: who did it and when. */

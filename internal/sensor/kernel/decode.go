@@ -27,8 +27,6 @@ const (
 	// kindSyscall records start with the task head and a syscall number
 	// that says which struct they are.
 	kindSyscall = uint32(processVigilKindVIGIL_KIND_SYSCALL)
-	// lossSyscallEntry is a drop counter, not a record kind.
-	lossSyscallEntry = uint32(processVigilKindVIGIL_LOSS_SYSCALL_ENTRY)
 	kindMax          = uint32(processVigilKindVIGIL_KIND_MAX)
 
 	flagExeUpper   = uint32(processVigilFlagsVIGIL_F_EXE_UPPER)
@@ -51,9 +49,6 @@ func kindName(k uint32) string {
 		return "exit"
 	case kindSyscall:
 		return "syscall"
-	case lossSyscallEntry:
-		// a system call's exit whose entry was not saved
-		return "syscall_entry"
 	}
 	return fmt.Sprintf("kind%d", k)
 }

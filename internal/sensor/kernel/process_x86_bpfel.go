@@ -81,18 +81,16 @@ const (
 	processVigilFlagsVIGIL_F_BASE_PATH   processVigilFlags = 512
 	processVigilFlagsVIGIL_F_PATH_TRUNC  processVigilFlags = 1024
 	processVigilFlagsVIGIL_F_PATH_PSEUDO processVigilFlags = 2048
-	processVigilFlagsVIGIL_F_NAME_LATE   processVigilFlags = 4096
 )
 
 type processVigilKind uint32
 
 const (
-	processVigilKindVIGIL_KIND_EXEC          processVigilKind = 1
-	processVigilKindVIGIL_KIND_CLONE         processVigilKind = 2
-	processVigilKindVIGIL_KIND_EXIT          processVigilKind = 3
-	processVigilKindVIGIL_KIND_SYSCALL       processVigilKind = 4
-	processVigilKindVIGIL_LOSS_SYSCALL_ENTRY processVigilKind = 5
-	processVigilKindVIGIL_KIND_MAX           processVigilKind = 6
+	processVigilKindVIGIL_KIND_EXEC    processVigilKind = 1
+	processVigilKindVIGIL_KIND_CLONE   processVigilKind = 2
+	processVigilKindVIGIL_KIND_EXIT    processVigilKind = 3
+	processVigilKindVIGIL_KIND_SYSCALL processVigilKind = 4
+	processVigilKindVIGIL_KIND_MAX     processVigilKind = 5
 )
 
 type processVigilSyscall uint32

@@ -75,45 +75,42 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 	return nil
 }
 
-// syscallPrograms returns the entry and exit programs of a supported type.
-func (s *Sensor) syscallPrograms(t event.Type) (enter, exit *ebpf.Program) {
+// syscallProgram returns the exit program of a supported type.
+func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 	p := &s.sysObjs.syscallsPrograms
 	switch t {
 	case event.TypeOpen:
-		return p.TraceEnterOpen, p.TraceExitOpen
+		return p.TraceExitOpen
 	case event.TypeOpenat:
-		return p.TraceEnterOpenat, p.TraceExitOpenat
+		return p.TraceExitOpenat
 	case event.TypeOpenat2:
-		return p.TraceEnterOpenat2, p.TraceExitOpenat2
+		return p.TraceExitOpenat2
 	case event.TypeCreat:
-		return p.TraceEnterCreat, p.TraceExitCreat
+		return p.TraceExitCreat
 	}
-	return nil, nil
+	return nil
 }
 
-// attachSyscalls attaches the tracepoint pair of each requested system call:
-// entry first, so that no exit runs without the chance of its entry.
+// attachSyscalls attaches the exit tracepoint of each requested system
+// call. There is no entry program: the exit reads the call's arguments from
+// the saved registers, so a call already running at attach time is still
+// reported whole.
 func (s *Sensor) attachSyscalls() error {
 	if len(s.syscalls) == 0 {
 		return nil
 	}
 	names := make([]string, 0, len(s.syscalls))
 	for _, t := range s.syscalls {
-		enter, exit := s.syscallPrograms(t)
-		for _, a := range []struct {
-			name string
-			prog *ebpf.Program
-		}{{"sys_enter_" + t.String(), enter}, {"sys_exit_" + t.String(), exit}} {
-			l, err := link.Tracepoint("syscalls", a.name, a.prog, nil)
-			if err != nil {
-				return fmt.Errorf("kernel sensor: attach tracepoint syscalls/%s for %s: %w", a.name, t, err)
-			}
-			s.links = append(s.links, l)
+		name := "sys_exit_" + t.String()
+		l, err := link.Tracepoint("syscalls", name, s.syscallProgram(t), nil)
+		if err != nil {
+			return fmt.Errorf("kernel sensor: attach tracepoint syscalls/%s for %s: %w", name, t, err)
 		}
+		s.links = append(s.links, l)
 		names = append(names, t.String())
 	}
 	s.log.Info("kernel sensor: system calls captured",
 		"syscalls", names,
-		"mechanism", "tracepoint syscalls/sys_{enter,exit}_<name>")
+		"mechanism", "tracepoint syscalls/sys_exit_<name>")
 	return nil
 }

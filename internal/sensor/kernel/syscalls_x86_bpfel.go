@@ -13,22 +13,6 @@ import (
 	"github.com/cilium/ebpf"
 )
 
-type syscallsOpenEntry struct {
-	_       structs.HostLayout
-	NamePtr uint64
-	HowPtr  uint64
-	HowSize uint64
-	Flags   uint64
-	Mode    uint64
-	Resolve uint64
-	Syscall uint32
-	Dirfd   int32
-	NameLen uint16
-	HowRead uint8
-	Pad     [5]uint8
-	Name    [4096]int8
-}
-
 type syscallsPathWalk struct {
 	_          structs.HostLayout
 	Dentry     uint64
@@ -90,22 +74,17 @@ type syscallsVigilOpen struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	syscallsMapDrops              = "drops"
-	syscallsMapEvents             = "events"
-	syscallsMapOpenEntries        = "open_entries"
-	syscallsMapScratchMap         = "scratch_map"
-	syscallsMapWalkMap            = "walk_map"
-	syscallsProgTraceEnterCreat   = "trace_enter_creat"
-	syscallsProgTraceEnterOpen    = "trace_enter_open"
-	syscallsProgTraceEnterOpenat  = "trace_enter_openat"
-	syscallsProgTraceEnterOpenat2 = "trace_enter_openat2"
-	syscallsProgTraceExitCreat    = "trace_exit_creat"
-	syscallsProgTraceExitOpen     = "trace_exit_open"
-	syscallsProgTraceExitOpenat   = "trace_exit_openat"
-	syscallsProgTraceExitOpenat2  = "trace_exit_openat2"
-	syscallsVarAgentTgid          = "agent_tgid"
-	syscallsVarUnusedOpen         = "unused_open"
-	syscallsVarWakeupBytes        = "wakeup_bytes"
+	syscallsMapDrops             = "drops"
+	syscallsMapEvents            = "events"
+	syscallsMapScratchMap        = "scratch_map"
+	syscallsMapWalkMap           = "walk_map"
+	syscallsProgTraceExitCreat   = "trace_exit_creat"
+	syscallsProgTraceExitOpen    = "trace_exit_open"
+	syscallsProgTraceExitOpenat  = "trace_exit_openat"
+	syscallsProgTraceExitOpenat2 = "trace_exit_openat2"
+	syscallsVarAgentTgid         = "agent_tgid"
+	syscallsVarUnusedOpen        = "unused_open"
+	syscallsVarWakeupBytes       = "wakeup_bytes"
 )
 
 // loadSyscalls returns the embedded CollectionSpec for syscalls.
@@ -150,25 +129,20 @@ type syscallsSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsProgramSpecs struct {
-	TraceEnterCreat   *ebpf.ProgramSpec `ebpf:"trace_enter_creat"`
-	TraceEnterOpen    *ebpf.ProgramSpec `ebpf:"trace_enter_open"`
-	TraceEnterOpenat  *ebpf.ProgramSpec `ebpf:"trace_enter_openat"`
-	TraceEnterOpenat2 *ebpf.ProgramSpec `ebpf:"trace_enter_openat2"`
-	TraceExitCreat    *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
-	TraceExitOpen     *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
-	TraceExitOpenat   *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2  *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
+	TraceExitCreat   *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
+	TraceExitOpen    *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
+	TraceExitOpenat  *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2 *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
 }
 
 // syscallsMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsMapSpecs struct {
-	Drops       *ebpf.MapSpec `ebpf:"drops"`
-	Events      *ebpf.MapSpec `ebpf:"events"`
-	OpenEntries *ebpf.MapSpec `ebpf:"open_entries"`
-	ScratchMap  *ebpf.MapSpec `ebpf:"scratch_map"`
-	WalkMap     *ebpf.MapSpec `ebpf:"walk_map"`
+	Drops      *ebpf.MapSpec `ebpf:"drops"`
+	Events     *ebpf.MapSpec `ebpf:"events"`
+	ScratchMap *ebpf.MapSpec `ebpf:"scratch_map"`
+	WalkMap    *ebpf.MapSpec `ebpf:"walk_map"`
 }
 
 // syscallsVariableSpecs contains global variables before they are loaded into the kernel.
@@ -200,18 +174,16 @@ func (o *syscallsObjects) Close() error {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsMaps struct {
-	Drops       *ebpf.Map `ebpf:"drops"`
-	Events      *ebpf.Map `ebpf:"events"`
-	OpenEntries *ebpf.Map `ebpf:"open_entries"`
-	ScratchMap  *ebpf.Map `ebpf:"scratch_map"`
-	WalkMap     *ebpf.Map `ebpf:"walk_map"`
+	Drops      *ebpf.Map `ebpf:"drops"`
+	Events     *ebpf.Map `ebpf:"events"`
+	ScratchMap *ebpf.Map `ebpf:"scratch_map"`
+	WalkMap    *ebpf.Map `ebpf:"walk_map"`
 }
 
 func (m *syscallsMaps) Close() error {
 	return _SyscallsClose(
 		m.Drops,
 		m.Events,
-		m.OpenEntries,
 		m.ScratchMap,
 		m.WalkMap,
 	)
@@ -230,22 +202,14 @@ type syscallsVariables struct {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsPrograms struct {
-	TraceEnterCreat   *ebpf.Program `ebpf:"trace_enter_creat"`
-	TraceEnterOpen    *ebpf.Program `ebpf:"trace_enter_open"`
-	TraceEnterOpenat  *ebpf.Program `ebpf:"trace_enter_openat"`
-	TraceEnterOpenat2 *ebpf.Program `ebpf:"trace_enter_openat2"`
-	TraceExitCreat    *ebpf.Program `ebpf:"trace_exit_creat"`
-	TraceExitOpen     *ebpf.Program `ebpf:"trace_exit_open"`
-	TraceExitOpenat   *ebpf.Program `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2  *ebpf.Program `ebpf:"trace_exit_openat2"`
+	TraceExitCreat   *ebpf.Program `ebpf:"trace_exit_creat"`
+	TraceExitOpen    *ebpf.Program `ebpf:"trace_exit_open"`
+	TraceExitOpenat  *ebpf.Program `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2 *ebpf.Program `ebpf:"trace_exit_openat2"`
 }
 
 func (p *syscallsPrograms) Close() error {
 	return _SyscallsClose(
-		p.TraceEnterCreat,
-		p.TraceEnterOpen,
-		p.TraceEnterOpenat,
-		p.TraceEnterOpenat2,
 		p.TraceExitCreat,
 		p.TraceExitOpen,
 		p.TraceExitOpenat,
