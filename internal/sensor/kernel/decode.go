@@ -27,7 +27,7 @@ const (
 	// kindSyscall records start with the task head and a syscall number
 	// that says which struct they are.
 	kindSyscall = uint32(processVigilKindVIGIL_KIND_SYSCALL)
-	kindMax          = uint32(processVigilKindVIGIL_KIND_MAX)
+	kindMax     = uint32(processVigilKindVIGIL_KIND_MAX)
 
 	flagExeUpper   = uint32(processVigilFlagsVIGIL_F_EXE_UPPER)
 	flagExeMemfd   = uint32(processVigilFlagsVIGIL_F_EXE_MEMFD)
