@@ -24,7 +24,7 @@ const (
 // Mechanisms, as reported in Capability.Mechanism.
 const (
 	MechProcessRawTP   = "raw_tracepoint sched_process_exec/fork/exit, ring buffer, CO-RE"
-	MechSyscallRawTP   = "raw_tracepoint sys_enter/sys_exit, ring buffer, CO-RE"
+	MechSyscallTP      = "tracepoint syscalls/sys_exit_<call>, only the calls the rules name; ring buffer, CO-RE"
 	MechSendSignal     = "bpf_send_signal"
 	MechLSMExec        = "BPF-LSM bprm_check_security"
 	MechFanotifyExec   = "fanotify FAN_OPEN_EXEC_PERM"
@@ -86,7 +86,7 @@ func specs() []capSpec {
 	bpfTelemetry := []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.RawTracepoint}
 	return []capSpec{
 		{name: ProcessEvents, required: true, options: []option{{MechProcessRawTP, bpfTelemetry}}},
-		{name: SyscallEvents, options: []option{{MechSyscallRawTP, bpfTelemetry}}},
+		{name: SyscallEvents, options: []option{{MechSyscallTP, []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.Tracepoint}}}},
 		{name: KillAction, options: []option{{MechSendSignal, []probe.Feature{probe.BPFSendSignal}}}},
 		{name: DenyExec, options: []option{
 			{MechLSMExec, []probe.Feature{probe.BPFLSM}},

@@ -183,7 +183,7 @@ func TestMechanismChoice(t *testing.T) {
 		{"process events without BTF", without(probe.BTF), ProcessEvents, "", FixBTF},
 		{"process events without privileges", without(probe.Privileges), ProcessEvents, "", FixPrivileges},
 		{"process events without raw tracepoints", without(probe.RawTracepoint), ProcessEvents, "", "raw_tracepoint: test: raw_tracepoint missing"},
-		{"syscall events", all(), SyscallEvents, MechSyscallRawTP, ""},
+		{"syscall events", all(), SyscallEvents, MechSyscallTP, ""},
 		{"syscall events without BTF", without(probe.BTF), SyscallEvents, "", FixBTF},
 		{"kill with bpf_send_signal", all(), KillAction, MechSendSignal, ""},
 		{"kill without bpf_send_signal", without(probe.BPFSendSignal), KillAction, "", "bpf_send_signal: test: bpf_send_signal missing"},
