@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/rules"
 )
 
 // AlertSink receives alerts.
@@ -20,20 +25,81 @@ type Detector struct {
 	sinks  []AlertSink
 	log    *slog.Logger
 	failed bool
+
+	// Drop alerts: losses accumulate and are alerted at most once per
+	// DropAlertInterval of event time.
+	dropEvery   time.Duration
+	lastDrop    time.Time
+	pendingLost map[string]uint64
 }
+
+// DropAlertInterval is the least time between two "event drop" alerts.
+const DropAlertInterval = 30 * time.Second
+
+// DropRule names the alert raised when the sensor loses events.
+const DropRule = "Vigil internal: event drop"
 
 // NewDetector evaluates with e and writes alerts to sinks.
 func NewDetector(e *Engine, log *slog.Logger, sinks ...AlertSink) *Detector {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Detector{engine: e, sinks: sinks, log: log}
+	return &Detector{engine: e, sinks: sinks, log: log, dropEvery: DropAlertInterval}
 }
 
-// Write evaluates ev.
+// Write evaluates ev. A drop event (the source lost events) raises the
+// DropRule alert instead, rate-limited: losses within DropAlertInterval of
+// the last alert are added up and reported with the next one.
 func (d *Detector) Write(ev *event.Event) error {
+	if ev.Type == event.TypeDrop {
+		d.drop(ev)
+		return nil
+	}
 	d.engine.Eval(ev, d.fire)
 	return nil
+}
+
+func (d *Detector) drop(ev *event.Event) {
+	if ev.Drop == nil {
+		return
+	}
+	if d.pendingLost == nil {
+		d.pendingLost = map[string]uint64{}
+	}
+	for k, n := range ev.Drop.Lost {
+		d.pendingLost[k] += n
+	}
+	if !d.lastDrop.IsZero() && ev.Time.Sub(d.lastDrop) < d.dropEvery {
+		return
+	}
+	d.lastDrop = ev.Time
+	kinds := make([]string, 0, len(d.pendingLost))
+	var total uint64
+	for k, n := range d.pendingLost {
+		kinds = append(kinds, k)
+		total += n
+	}
+	sort.Strings(kinds)
+	fields := []FieldValue{{Name: "n_drops", Value: total}}
+	var parts []string
+	for _, k := range kinds {
+		fields = append(fields, FieldValue{Name: "n_drops_" + k, Value: d.pendingLost[k]})
+		parts = append(parts, fmt.Sprintf("%s=%d", k, d.pendingLost[k]))
+	}
+	msg := fmt.Sprintf("Vigil internal: event drop. %d events lost since the last report (%s): detection may have missed activity.", total, strings.Join(parts, " "))
+	d.pendingLost = nil
+	d.fire(&Alert{
+		Time:     ev.Time,
+		Rule:     DropRule,
+		Priority: rules.Critical,
+		Source:   "internal",
+		Tags:     []string{"vigil_internal"},
+		Hostname: ev.Host,
+		Message:  msg,
+		Output:   ev.Time.Local().Format("15:04:05.000000000") + ": " + rules.Critical.String() + " " + msg,
+		Fields:   fields,
+		Event:    ev,
+	})
 }
 
 func (d *Detector) fire(a *Alert) {
