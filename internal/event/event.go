@@ -90,6 +90,10 @@ func (t Type) IsClone() bool {
 
 // Event is one thing that happened on a host.
 type Event struct {
+	// Seq numbers the events of one pipeline run from 1, in the order the
+	// pipeline handles them (Falco's evt.num); 0 before the pipeline has
+	// seen the event. It is not part of the JSON schema.
+	Seq uint64
 	// Time is when it happened (wall clock).
 	Time time.Time
 	Type Type

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/vigil-sec/vigil/internal/event"
 )
 
 // Names resolves user and group ids to names. *users.DB satisfies it.
@@ -52,7 +50,6 @@ type Catalog struct {
 	names Names
 	info  UserInfo
 	loc   *time.Location
-	seq   eventSeq
 }
 
 // UnavailableError is returned by Bind for an argument that is valid in
@@ -239,25 +236,4 @@ func parseIndex(s string) (int, error) {
 		return 0, fmt.Errorf("index %q: %v", s, err)
 	}
 	return n, nil
-}
-
-// eventSeq numbers events for evt.num: a new number each time an accessor
-// sees an event other than the last one it saw. Events are told apart by
-// content (time, type, thread), not by address, so that the catalog keeps
-// no reference to an event.
-type eventSeq struct {
-	time int64
-	typ  event.Type
-	tid  uint32
-	pid  uint32
-	n    uint64
-}
-
-func (s *eventSeq) num(ev *event.Event) uint64 {
-	t := ev.Time.UnixNano()
-	if s.n == 0 || t != s.time || ev.Type != s.typ || ev.Process.TID != s.tid || ev.Process.PID != s.pid {
-		s.n++
-		s.time, s.typ, s.tid, s.pid = t, ev.Type, ev.Process.TID, ev.Process.PID
-	}
-	return s.n
 }

@@ -100,14 +100,13 @@ func (c *Catalog) addEventFields() {
 	}
 	typed := func(ev *event.Event) bool { return ev != nil && ev.Type != event.TypeUnknown }
 
-	seq := &c.seq
 	c.add(spec{name: "evt.num", kind: KindUint,
-		desc: "The event number: 1 for the first event the catalog reads a field of, then increasing by one for each further event. Never 0. (Falco numbers every event it reads; Vigil's events carry no number yet.)",
+		desc: "The event number: the pipeline numbers every event it handles from 1, in order (Event.Seq). Never 0 for a handled event.",
 		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) {
-			if ev == nil {
+			if ev == nil || ev.Seq == 0 {
 				return 0, false
 			}
-			return seq.num(ev), true
+			return ev.Seq, true
 		}}})
 
 	timeStr("evt.time", "The event timestamp as a time of day with nanoseconds, in local time (15:04:05.000000000).",

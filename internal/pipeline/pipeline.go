@@ -43,7 +43,7 @@ func New(log *slog.Logger, enrichers []Enricher, sinks []Sink) *Pipeline {
 
 // Handle runs one event through every stage.
 func (p *Pipeline) Handle(ev *event.Event) {
-	p.events.Add(1)
+	ev.Seq = p.events.Add(1)
 	if int(ev.Type) < len(p.byType) {
 		p.byType[ev.Type].Add(1)
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -20,7 +21,7 @@ func (s sliceSource) Run(ctx context.Context, emit func(*event.Event)) error {
 
 type tagger struct{ name string }
 
-func (t tagger) Apply(ev *event.Event) { ev.Process.Name += t.name }
+func (t tagger) Apply(ev *event.Event) { ev.Process.Name += t.name + fmt.Sprint(ev.Seq) }
 
 type recordSink struct {
 	got     []string
@@ -49,7 +50,7 @@ func TestPipelineOrderAndCounts(t *testing.T) {
 	if err := p.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"x+a+b", "y+a+b", "z+a+b"}
+	want := []string{"x+a1+b1", "y+a2+b2", "z+a3+b3"} // Seq numbered from 1 before the stages
 	if !reflect.DeepEqual(ok.got, want) || !reflect.DeepEqual(broken.got, want) {
 		t.Errorf("sinks got %v and %v, want %v in both (a failing sink must not stop others)", broken.got, ok.got, want)
 	}
