@@ -49,6 +49,7 @@ struct open_args {
 	__u64 flags;
 	__u64 mode;
 	__s32 dirfd;
+	bool no_fd; /* the call opens no fd: ret is 0 or -errno */
 };
 
 /* Syscall argument n (0-5) from the saved user registers. */
@@ -140,7 +141,7 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 
 	/* the kernel's side: the opened file, or where a relative name starts */
 	struct path root = task->fs->root;
-	struct file *f = task_fd(task, ret);
+	struct file *f = a->no_fd ? NULL : task_fd(task, ret);
 	struct dentry *dentry = NULL;
 	struct vfsmount *mnt = NULL;
 	__u32 what = 0;
@@ -231,4 +232,72 @@ int trace_exit_creat(struct trace_event_raw_sys_exit *ctx)
 		.dirfd = AT_FDCWD,
 	};
 	return emit_open(ctx, VIGIL_SC_CREAT, &a);
+}
+
+/*
+ * Path operations: one name, no fd opened. They reuse the open record; the
+ * path section is the base directory of a relative name, success or not.
+ */
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int trace_exit_unlink(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_UNLINK, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int trace_exit_unlinkat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.flags = (__u32)sys_arg(regs, 2),
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_UNLINKAT, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdir")
+int trace_exit_mkdir(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.mode = (__u32)sys_arg(regs, 1),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_MKDIR, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdirat")
+int trace_exit_mkdirat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.mode = (__u32)sys_arg(regs, 2),
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_MKDIRAT, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rmdir")
+int trace_exit_rmdir(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_RMDIR, &a);
 }

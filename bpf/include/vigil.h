@@ -42,6 +42,11 @@ enum vigil_syscall {
 	VIGIL_SC_OPENAT = 9,
 	VIGIL_SC_OPENAT2 = 10,
 	VIGIL_SC_CREAT = 11,
+	VIGIL_SC_UNLINK = 12,
+	VIGIL_SC_UNLINKAT = 13,
+	VIGIL_SC_MKDIR = 14,
+	VIGIL_SC_MKDIRAT = 15,
+	VIGIL_SC_RMDIR = 16,
 };
 
 enum vigil_flags {
@@ -112,6 +117,10 @@ struct vigil_exit {
 /*
  * Open family record (kind VIGIL_KIND_SYSCALL; syscall OPEN, OPENAT,
  * OPENAT2 or CREAT), made at the syscall's exit from what its entry saved.
+ * The path operations (UNLINK, UNLINKAT, MKDIR, MKDIRAT, RMDIR) use it too:
+ * they open no fd, so ino, dev and i_mode stay 0, ret is 0 or -errno, flags
+ * are unlinkat's (AT_REMOVEDIR) and mode mkdir's; the path section is the
+ * base directory of a relative name whatever the result.
  * Followed by name_len + path_len bytes: the path as the caller passed it,
  * read from user memory (NUL-terminated), then path components from the leaf
  * up to the root (each NUL-terminated, as exec's exe) from the kernel: the

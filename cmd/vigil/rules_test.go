@@ -164,7 +164,7 @@ func TestRunRuleFires(t *testing.T) {
 // the rules name them.
 func TestBuiltinFileRuleFires(t *testing.T) {
 	a := startAgent(t, "--json")
-	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat]"`) {
+	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat unlink unlinkat]"`) {
 		t.Errorf("ready line does not list the captured system calls:\n%s", strings.Join(a.stderr.snapshot(), "\n"))
 	}
 	if err := exec.Command("sh", "-c", "cat /etc/shadow >/dev/null").Run(); err != nil {
@@ -185,6 +185,21 @@ func TestBuiltinFileRuleFires(t *testing.T) {
 	}
 	if !strings.Contains(line, `"vigil":{"event_type":"openat"`) {
 		t.Errorf("alert not from an openat event: %s", line)
+	}
+
+	// Deleting a log file with rm (unlinkat) raises the log-deletion rule.
+	logFile := fmt.Sprintf("/var/log/vigil-e2e-%d.log", time.Now().UnixNano())
+	if err := os.WriteFile(logFile, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("rm", logFile).CombinedOutput(); err != nil {
+		t.Fatalf("rm: %v %s", err, out)
+	}
+	line = a.stdout.waitLine(t, "log deletion alert", func(l string) bool {
+		return strings.Contains(l, `"rule":"Log file deleted"`) && strings.Contains(l, `"fs.path.name":"`+logFile+`"`)
+	})
+	if !strings.Contains(line, `"vigil":{"event_type":"unlinkat"`) {
+		t.Errorf("alert not from an unlinkat event: %s", line)
 	}
 	a.stop(t)
 }

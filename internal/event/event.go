@@ -26,6 +26,11 @@ const (
 	TypeOpenat        // openat(2)
 	TypeOpenat2       // openat2(2)
 	TypeCreat         // creat(2)
+	TypeUnlink        // unlink(2)
+	TypeUnlinkat      // unlinkat(2)
+	TypeMkdir         // mkdir(2)
+	TypeMkdirat       // mkdirat(2)
+	TypeRmdir         // rmdir(2)
 	numTypes
 )
 
@@ -43,6 +48,11 @@ var typeNames = [numTypes]string{
 	TypeOpenat:   "openat",
 	TypeOpenat2:  "openat2",
 	TypeCreat:    "creat",
+	TypeUnlink:   "unlink",
+	TypeUnlinkat: "unlinkat",
+	TypeMkdir:    "mkdir",
+	TypeMkdirat:  "mkdirat",
+	TypeRmdir:    "rmdir",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -80,8 +90,14 @@ func (t Type) IsOpen() bool {
 	return t == TypeOpen || t == TypeOpenat || t == TypeOpenat2 || t == TypeCreat
 }
 
+// IsPathOp reports whether t creates or removes a directory entry named
+// by one path (unlink, unlinkat, mkdir, mkdirat, rmdir).
+func (t Type) IsPathOp() bool {
+	return t == TypeUnlink || t == TypeUnlinkat || t == TypeMkdir || t == TypeMkdirat || t == TypeRmdir
+}
+
 // IsSyscall reports whether events of type t carry a Syscall detail.
-func (t Type) IsSyscall() bool { return t.IsOpen() }
+func (t Type) IsSyscall() bool { return t.IsOpen() || t.IsPathOp() }
 
 // IsClone reports whether t creates a new task.
 func (t Type) IsClone() bool {

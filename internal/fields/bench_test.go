@@ -154,7 +154,8 @@ func TestAccessorAllocs(t *testing.T) {
 		"fd.name", "fd.num", "fd.type", "fd.typechar", "fd.directory", "fd.filename", "fd.dev", "fd.ino",
 		"evt.is_open_read", "evt.is_open_write", "evt.is_open_exec", "evt.rawarg.flags", "evt.rawarg.name", "evt.arg.name"}
 	evs := []*event.Event{execEvent(), cloneThreadEvent(), forkEvent(), exitEvent(event.Exit{Signal: 9}),
-		openatEvent(), openatFailedEvent(), openEvent(), creatEvent(), openat2Event(), openatDirEvent()}
+		openatEvent(), openatFailedEvent(), openEvent(), creatEvent(), openat2Event(), openatDirEvent(),
+		unlinkEvent(), unlinkatEvent(), mkdiratEvent(), rmdirEvent()}
 	for _, name := range scalar {
 		f, arg, acc := bind(t, c, name)
 		i := 0

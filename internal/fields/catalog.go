@@ -84,6 +84,7 @@ func New(opts Options) *Catalog {
 	c.addProcessFields()
 	c.addUserFields()
 	c.addFDFields()
+	c.addFSPathFields()
 	c.addUnavailableFields()
 
 	for _, f := range c.fields {

@@ -268,26 +268,46 @@ func weirdEvents() map[string]*event.Event {
 	execWithSyscall := execEvent()
 	execWithSyscall.Syscall = openatEvent().Syscall
 	creatOnlyFD := &event.Event{Type: event.TypeCreat, Syscall: &event.Syscall{Res: -2, FD: &event.FD{Num: -2}}}
+	rmdirNoSyscall := rmdirEvent()
+	rmdirNoSyscall.Syscall = nil
+	unlinkatWrongKinds := unlinkatEvent()
+	for i := range unlinkatWrongKinds.Syscall.Args {
+		a := &unlinkatWrongKinds.Syscall.Args[i]
+		a.Kind = event.ArgKind(99 - i)
+		a.Num, a.Str = -1<<63, "\xff"
+	}
+	mkdiratWithFD := mkdiratEvent()
+	mkdiratWithFD.Syscall.FD = &event.FD{Num: -17}
+	mkdirNoArgs := mkdirEvent()
+	mkdirNoArgs.Syscall.Args = nil
 	return map[string]*event.Event{
-		"nil":             nil,
-		"zero":            {},
-		"empty args":      emptyArgs,
-		"empty ancestors": emptyAnc,
-		"exec no details": noDetails[0],
-		"clone no detail": noDetails[1],
-		"exit no detail":  noDetails[2],
-		"drop no detail":  noDetails[3],
-		"bogus type":      bogusType,
-		"thread only":     threadOnly,
-		"wrong details":   wrongDetails,
-		"huge signal":     hugeSig,
-		"open no syscall": openNoSyscall,
-		"open no fd":      openNoFD,
-		"open no args":    openNoArgs,
-		"open bad kinds":  openWrongKinds,
-		"open bogus fd":   openBogusFD,
-		"exec + syscall":  execWithSyscall,
-		"creat only fd":   creatOnlyFD,
+		"nil":                nil,
+		"zero":               {},
+		"empty args":         emptyArgs,
+		"empty ancestors":    emptyAnc,
+		"exec no details":    noDetails[0],
+		"clone no detail":    noDetails[1],
+		"exit no detail":     noDetails[2],
+		"drop no detail":     noDetails[3],
+		"bogus type":         bogusType,
+		"thread only":        threadOnly,
+		"wrong details":      wrongDetails,
+		"huge signal":        hugeSig,
+		"open no syscall":    openNoSyscall,
+		"open no fd":         openNoFD,
+		"open no args":       openNoArgs,
+		"open bad kinds":     openWrongKinds,
+		"open bogus fd":      openBogusFD,
+		"exec + syscall":     execWithSyscall,
+		"creat only fd":      creatOnlyFD,
+		"rmdir no syscall":   rmdirNoSyscall,
+		"unlinkat bad kinds": unlinkatWrongKinds,
+		"mkdirat with fd":    mkdiratWithFD,
+		"mkdir no args":      mkdirNoArgs,
+		"unlink":             unlinkEvent(),
+		"unlinkat":           unlinkatEvent(),
+		"unlinkat relative":  unlinkatFailedEvent(),
+		"mkdirat":            mkdiratEvent(),
 	}
 }
 

@@ -175,12 +175,12 @@ func (c *Catalog) addEventFields() {
 			}
 			return ev.Type.String(), true
 		}}})
-	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family, \"internal\" for drop events.",
+	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family and for unlink, unlinkat, mkdir, mkdirat and rmdir, \"internal\" for drop events.",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			switch {
 			case ev == nil:
 				return "", false
-			case ev.Type.IsOpen():
+			case ev.Type.IsOpen() || ev.Type.IsPathOp():
 				return "file", true
 			case isSyscall(ev.Type) || ev.Type == event.TypeProcExit:
 				return "process", true
@@ -211,14 +211,16 @@ func (c *Catalog) addEventFields() {
 			"execve/execveat: res, exe (argv[0]), args (argv[1:], NUL-separated, shown as '.'), tid, pid, ptid, cwd, comm, tty, loginuid, flags (EXE_UPPER_LAYER, EXE_FROM_MEMFD; EXE_WRITABLE and EXE_LOWER_LAYER are not captured yet), uid (euid), trusted_exepath, gid (egid), and filename for execve; " +
 			"clone/clone3/fork/vfork (the child's view): res (0), exe, args, tid, pid, ptid, cwd, comm, flags (CLONE_* names), uid, gid; " +
 			"procexit: status, ret, sig, core; " +
-			"open: fd, name, flags, mode, dev, ino; openat: fd, dirfd, name, flags, mode, dev, ino; openat2: fd, dirfd, name, flags, mode, resolve, dev, ino; creat: fd, name, mode, dev, ino (creat_flags, overlayfs layer bits, is not captured yet). " +
+			"open: fd, name, flags, mode, dev, ino; openat: fd, dirfd, name, flags, mode, dev, ino; openat2: fd, dirfd, name, flags, mode, resolve, dev, ino; creat: fd, name, mode, dev, ino (creat_flags, overlayfs layer bits, is not captured yet); " +
+			"unlink: res, path; unlinkat: res, dirfd, name, flags; mkdir: res, path, mode; mkdirat: res, dirfd, path, mode; rmdir: res, path. " +
 			"fd renders as <f>/path (the descriptor's fd.typechar and fd.name), or as the name of the error of a failed call (ENOENT); dirfd as AT_FDCWD, or as the number (Falco adds <d>/path from its descriptor table, which Vigil does not keep) — by position only (evt.arg[1]): evt.arg.dirfd is refused while the dirfd of execveat is not captured; " +
 			"name as passed, or fd.name when it is relative; flags as Falco's O_* names joined by | in Falco's order (O_TRUNC|O_CREAT|O_WRONLY; kernel flags Falco has no name for, such as O_NOFOLLOW and O_PATH, are not shown; O_F_CREATED is not captured and never shown); " +
-			"mode in octal (0644; 0 unless O_CREAT or O_TMPFILE, as Falco records it); resolve as RESOLVE_* names; dev in hexadecimal (801); ino in decimal. " +
+			"mode in octal (0644; 0 unless O_CREAT or O_TMPFILE, as Falco records it); resolve as RESOLVE_* names; dev in hexadecimal (801); ino in decimal; " +
+			"for unlink, unlinkat, mkdir, mkdirat and rmdir: res as 0, or as the name of the error (ENOENT); path and name as the absolute path (the sensor resolves a relative one against the working directory or dirfd directory, as Falco displays them); flags (unlinkat) as AT_REMOVEDIR, or 0; mode (mkdir, mkdirat) in hexadecimal, as Falco prints it (1ED for 0755), as the caller passed it. " +
 			"An argument Falco has but Vigil does not capture yet is refused when the rule is loaded.",
 		bindKey: bindEvtArg})
 	c.add(spec{name: "evt.rawarg", kind: KindString, arg: ArgKey, argRequired: true, dotted: true, falcoType: "DYNAMIC",
-		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_*. Vigil has the arguments of the open family and flags; other arguments are refused when the rule is loaded (use evt.arg).",
+		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name and path. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_* (unlinkat flags: 512 for AT_REMOVEDIR; mkdir and mkdirat mode: the caller's mode bits). Vigil has the arguments of the open family, of unlink, unlinkat, mkdir, mkdirat and rmdir (but res: use evt.rawres), and flags; other arguments are refused when the rule is loaded (use evt.arg).",
 		bindKey: bindRawArg})
 
 	var resNum numCache
@@ -238,7 +240,7 @@ func (c *Catalog) addEventFields() {
 			return resNum.itoa(res), true
 		}}})
 	c.add(spec{name: "evt.rawres", kind: KindInt,
-		desc: "The return value as a number: for the open family the new file descriptor, or -errno (-2 for ENOENT); 0 for successful execs and clones seen from the child; <NA> for procexit and drop.",
+		desc: "The return value as a number: for the open family the new file descriptor, or -errno (-2 for ENOENT); for unlink, unlinkat, mkdir, mkdirat and rmdir 0 or -errno; 0 for successful execs and clones seen from the child; <NA> for procexit and drop.",
 		acc:  Accessor{Int: returnValue}})
 	c.add(spec{name: "evt.failed", kind: KindBool, desc: "'true' for events that returned an error; <NA> for events without a return value.",
 		acc: Accessor{Bool: func(ev *event.Event) (bool, bool) {

@@ -14,8 +14,9 @@ import (
 // order are those of Falco's event table (libs driver/event_table.c) for
 // the exit events of execve/execveat (PPME_SYSCALL_EXECVE_19_X), of
 // clone/clone3/fork/vfork (PPME_SYSCALL_CLONE_20_X and siblings), for
-// procexit (PPME_PROCEXIT_1_E), and for the open family (evtargs_open.go). Vigil's drop events report lost events and
-// have no Falco counterpart (Falco's drop events announce a sampling
+// procexit (PPME_PROCEXIT_1_E), for the open family (evtargs_open.go), and
+// for unlink, unlinkat, mkdir, mkdirat and rmdir (evtargs_pathop.go).
+// Vigil's drop events report lost events and have no Falco counterpart (Falco's drop events announce a sampling
 // ratio): they have no parameters.
 
 // argRender renders one parameter of ev: raw is Falco's plain rendering,
@@ -50,6 +51,12 @@ type argScratch struct {
 		valid bool
 	}
 	open openScratch
+	// pathMode caches the hexadecimal mode of mkdir and mkdirat.
+	pathMode struct {
+		v     uint32
+		s     string
+		valid bool
+	}
 }
 
 func (s *argScratch) itoa(i int, v int64) string { return s.num[i].itoa(v) }
@@ -519,6 +526,7 @@ func argTables() [][]argDef {
 	}
 
 	open, openat, openat2, creat := openArgTables()
+	unlink, unlinkat, mkdir, mkdirat, rmdir := pathOpArgTables()
 
 	max := event.TypeUnknown
 	for _, t := range event.Types() {
@@ -545,6 +553,16 @@ func argTables() [][]argDef {
 			tables[t] = openat2
 		case t == event.TypeCreat:
 			tables[t] = creat
+		case t == event.TypeUnlink:
+			tables[t] = unlink
+		case t == event.TypeUnlinkat:
+			tables[t] = unlinkat
+		case t == event.TypeMkdir:
+			tables[t] = mkdir
+		case t == event.TypeMkdirat:
+			tables[t] = mkdirat
+		case t == event.TypeRmdir:
+			tables[t] = rmdir
 		}
 	}
 	return tables

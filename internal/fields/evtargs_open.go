@@ -228,7 +228,7 @@ func openArgTables() (open, openat, openat2, creat []argDef) {
 
 // rawArgKinds are the kinds of the parameters evt.rawarg supports.
 var rawArgKinds = map[string]Kind{
-	"fd": KindInt, "dirfd": KindInt, "name": KindString, "flags": KindUint, "mode": KindUint,
+	"fd": KindInt, "dirfd": KindInt, "name": KindString, "path": KindString, "flags": KindUint, "mode": KindUint,
 	"resolve": KindUint, "dev": KindUint, "ino": KindUint,
 }
 
@@ -326,6 +326,9 @@ func bindRawArg(key string) (Accessor, error) {
 
 // rawUint is the raw value of a numeric parameter.
 func rawUint(ev *event.Event, key string) (uint64, bool) {
+	if ev.Type.IsPathOp() {
+		return rawPathOpUint(ev, key)
+	}
 	switch key {
 	case "flags":
 		switch {

@@ -21,7 +21,8 @@ import (
 // and fd.ino are <NA>.
 
 // eventFD returns the descriptor an event is about; nil for events without
-// one (exec, clone, procexit, drop): Falco's fd fields are <NA> there.
+// one (exec, clone, procexit, drop, and unlink, unlinkat, mkdir, mkdirat,
+// rmdir, whose Syscall has no FD): Falco's fd fields are <NA> there.
 func eventFD(ev *event.Event) *event.FD {
 	if ev == nil || ev.Syscall == nil {
 		return nil
@@ -111,6 +112,40 @@ func fdNameRaw(ev *event.Event, fd *event.FD) string {
 // new_encode_dev form, as libsinsp's sinsp_fdinfo does.
 func devMajor(dev uint32) uint32 { return (dev & 0xfff00) >> 8 }
 func devMinor(dev uint32) uint32 { return (dev & 0xff) | ((dev >> 12) & 0xfff00) }
+
+// addFSPathFields adds Falco's fs.path.name and fs.path.nameraw: the path
+// a file system call operates on, whatever the call (an open, an unlink, a
+// mkdir...), so one condition covers them all.
+func (c *Catalog) addFSPathFields() {
+	c.add(spec{name: "fs.path.name", kind: KindString,
+		desc: "The resolved, absolute path a file system call operates on: for the open family the opened file's path (fd.name), for unlink, unlinkat, mkdir, mkdirat and rmdir their path argument resolved against the cwd or dirfd.",
+		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
+			if ev == nil || ev.Syscall == nil {
+				return "", false
+			}
+			switch {
+			case ev.Type.IsOpen():
+				if fd := ev.Syscall.FD; fd != nil && fd.Name != "" {
+					return fd.Name, true
+				}
+			case ev.Type.IsPathOp():
+				for _, a := range ev.Syscall.Args {
+					if (a.Name == "path" || a.Name == "name") && a.Kind == event.ArgPath && a.Str != "" {
+						return a.Str, true
+					}
+				}
+			}
+			return "", false
+		}}})
+	c.add(spec{name: "fs.path.nameraw", kind: KindString,
+		desc: "The path a file system call operates on as the caller passed it (fd.nameraw); <NA> for unlink, mkdir and rmdir, whose events keep only the resolved path.",
+		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
+			if ev == nil || ev.Syscall == nil || !ev.Type.IsOpen() || ev.Syscall.FD == nil || ev.Syscall.FD.NameRaw == "" {
+				return "", false
+			}
+			return ev.Syscall.FD.NameRaw, true
+		}}})
+}
 
 func (c *Catalog) addFDFields() {
 	fdStr := func(name, desc string, fn func(ev *event.Event, fd *event.FD) (string, bool)) {

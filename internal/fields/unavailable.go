@@ -175,8 +175,6 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "fd.is_lower_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on a lower layer of an overlayfs."},
 
 		// fs.path
-		{name: "fs.path.name", kind: S, why: whyFile, desc: "The resolved path a file system call operates on."},
-		{name: "fs.path.nameraw", kind: S, why: whyFile, desc: "The path a file system call operates on, as the caller passed it."},
 		{name: "fs.path.source", kind: S, why: whyFile, desc: "The resolved source path of calls with a source and a target (rename, link)."},
 		{name: "fs.path.sourceraw", kind: S, why: whyFile, desc: "The source path as the caller passed it."},
 		{name: "fs.path.target", kind: S, why: whyFile, desc: "The resolved target path of calls with a source and a target (rename, link)."},

@@ -183,6 +183,56 @@ func fixtures() []fixture {
 			FD: &event.FD{Num: 3, Type: event.FDFile, Name: "/root/run.sh", NameRaw: "run.sh", Dev: 2049, Ino: 55}}}
 	fs = append(fs, fixture{name: "creat", ev: ev})
 
+	// Calls that create or remove a directory entry: no descriptor. A path
+	// the caller passed relative is resolved by the sensor (as Falco shows
+	// its FSRELPATH parameters); AT_REMOVEDIR is 0x200.
+	ev = &event.Event{Time: testTime().Add(15 * time.Second), Type: event.TypeUnlink, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 0,
+			Args: []event.Arg{
+				{Name: "res", Kind: event.ArgErrno, Num: 0},
+				{Name: "path", Kind: event.ArgPath, Str: "/tmp/x"},
+			}}}
+	fs = append(fs, fixture{name: "unlink", ev: ev})
+
+	// unlinkat(AT_FDCWD, "cache/old", AT_REMOVEDIR) from /root.
+	ev = &event.Event{Time: testTime().Add(16 * time.Second), Type: event.TypeUnlinkat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 0,
+			Args: []event.Arg{
+				{Name: "res", Kind: event.ArgErrno, Num: 0},
+				{Name: "dirfd", Kind: event.ArgFD, Num: -100},
+				{Name: "name", Kind: event.ArgPath, Str: "/root/cache/old"},
+				{Name: "flags", Kind: event.ArgUint, Num: 0x200},
+			}}}
+	fs = append(fs, fixture{name: "unlinkat", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(17 * time.Second), Type: event.TypeMkdir, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: 0,
+			Args: []event.Arg{
+				{Name: "res", Kind: event.ArgErrno, Num: 0},
+				{Name: "path", Kind: event.ArgPath, Str: "/var/tmp/build"},
+				{Name: "mode", Kind: event.ArgMode, Num: 0o755},
+			}}}
+	fs = append(fs, fixture{name: "mkdir", ev: ev})
+
+	ev = &event.Event{Time: testTime().Add(18 * time.Second), Type: event.TypeMkdirat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: -17,
+			Args: []event.Arg{
+				{Name: "res", Kind: event.ArgErrno, Num: -17},
+				{Name: "dirfd", Kind: event.ArgFD, Num: 7},
+				{Name: "path", Kind: event.ArgPath, Str: "/srv/data/in"},
+				{Name: "mode", Kind: event.ArgMode, Num: 0o700},
+			}}}
+	fs = append(fs, fixture{name: "mkdirat", ev: ev})
+
+	// rmdir("/var/log") failing with ENOTEMPTY.
+	ev = &event.Event{Time: testTime().Add(19 * time.Second), Type: event.TypeRmdir, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: -39,
+			Args: []event.Arg{
+				{Name: "res", Kind: event.ArgErrno, Num: -39},
+				{Name: "path", Kind: event.ArgPath, Str: "/var/log"},
+			}}}
+	fs = append(fs, fixture{name: "rmdir_enotempty", ev: ev})
+
 	// Strings that need escaping, including invalid UTF-8 from the kernel.
 	raw := []string{
 		"quote\" backslash\\ slash/",

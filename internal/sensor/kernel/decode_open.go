@@ -20,10 +20,15 @@ const (
 	flagPathTrunc  = uint32(processVigilFlagsVIGIL_F_PATH_TRUNC)
 	flagPathPseudo = uint32(processVigilFlagsVIGIL_F_PATH_PSEUDO)
 
-	scOpen    = uint32(processVigilSyscallVIGIL_SC_OPEN)
-	scOpenat  = uint32(processVigilSyscallVIGIL_SC_OPENAT)
-	scOpenat2 = uint32(processVigilSyscallVIGIL_SC_OPENAT2)
-	scCreat   = uint32(processVigilSyscallVIGIL_SC_CREAT)
+	scOpen     = uint32(processVigilSyscallVIGIL_SC_OPEN)
+	scOpenat   = uint32(processVigilSyscallVIGIL_SC_OPENAT)
+	scOpenat2  = uint32(processVigilSyscallVIGIL_SC_OPENAT2)
+	scCreat    = uint32(processVigilSyscallVIGIL_SC_CREAT)
+	scUnlink   = uint32(processVigilSyscallVIGIL_SC_UNLINK)
+	scUnlinkat = uint32(processVigilSyscallVIGIL_SC_UNLINKAT)
+	scMkdir    = uint32(processVigilSyscallVIGIL_SC_MKDIR)
+	scMkdirat  = uint32(processVigilSyscallVIGIL_SC_MKDIRAT)
+	scRmdir    = uint32(processVigilSyscallVIGIL_SC_RMDIR)
 
 	sIFMT  = 0o170000
 	sIFDIR = 0o040000
@@ -37,20 +42,37 @@ func (d *Decoder) decodeSyscall(raw []byte) (*event.Event, error) {
 	switch sc := binary.NativeEndian.Uint32(raw[taskSize:]); sc {
 	case scOpen, scOpenat, scOpenat2, scCreat:
 		return d.decodeOpen(raw)
+	case scUnlink, scUnlinkat, scMkdir, scMkdirat, scRmdir:
+		return d.decodePathOp(raw)
 	default:
 		return nil, malformed("syscall record of unknown syscall %d", sc)
 	}
 }
 
-func (d *Decoder) decodeOpen(raw []byte) (*event.Event, error) {
+// openSections checks an open-family record (open or path operation) and
+// returns its fixed part, the name as passed and the path components.
+func openSections(raw []byte) (*syscallsVigilOpen, string, string, error) {
 	if len(raw) < openSize {
-		return nil, malformed("open record of %d bytes, want at least %d", len(raw), openSize)
+		return nil, "", "", malformed("open record of %d bytes, want at least %d", len(raw), openSize)
 	}
 	o := record[syscallsVigilOpen](raw)
 	data := raw[openSize:]
 	need := int(o.NameLen) + int(o.PathLen)
 	if need > len(data) {
-		return nil, malformed("open record: sections need %d bytes, %d present", need, len(data))
+		return nil, "", "", malformed("open record: sections need %d bytes, %d present", need, len(data))
+	}
+	all := string(data[:need])
+	name, comps := all[:o.NameLen], all[o.NameLen:]
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	return o, name, comps, nil
+}
+
+func (d *Decoder) decodeOpen(raw []byte) (*event.Event, error) {
+	o, name, comps, err := openSections(raw)
+	if err != nil {
+		return nil, err
 	}
 	var typ event.Type
 	switch o.Syscall {
@@ -69,11 +91,6 @@ func (d *Decoder) decodeOpen(raw []byte) (*event.Event, error) {
 	d.fillTask(ev, (*processVigilTask)(unsafe.Pointer(&o.Task)), typ)
 	f := o.Task.Flags
 
-	all := string(data[:need])
-	name, comps := all[:o.NameLen], all[o.NameLen:]
-	if i := strings.IndexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
 	trunc := f&flagPathTrunc != 0
 	fd := &a.fd
 	*fd = event.FD{Num: o.Ret, Type: event.FDFile, NameRaw: name, Dev: o.Dev, Ino: o.Ino}
@@ -138,4 +155,64 @@ func resolveName(name, base string, haveBase, baseTrunc bool) string {
 		return path.Clean(joinPath(base, baseTrunc) + "/" + name)
 	}
 	return name
+}
+
+// decodePathOp decodes a path operation (unlink, unlinkat, mkdir, mkdirat,
+// rmdir): an open record without an fd. The path argument is the name
+// resolved against the base directory the kernel reported when relative
+// (as Falco resolves its FSRELPATH parameters), else the name as passed,
+// cleaned when absolute.
+func (d *Decoder) decodePathOp(raw []byte) (*event.Event, error) {
+	o, name, comps, err := openSections(raw)
+	if err != nil {
+		return nil, err
+	}
+	var typ event.Type
+	switch o.Syscall {
+	case scUnlink:
+		typ = event.TypeUnlink
+	case scUnlinkat:
+		typ = event.TypeUnlinkat
+	case scMkdir:
+		typ = event.TypeMkdir
+	case scMkdirat:
+		typ = event.TypeMkdirat
+	default:
+		typ = event.TypeRmdir
+	}
+	a := new(pathOpAlloc)
+	ev := &a.ev
+	d.fillTask(ev, (*processVigilTask)(unsafe.Pointer(&o.Task)), typ)
+	f := o.Task.Flags
+	resolved := resolveName(name, comps, f&flagBasePath != 0, f&flagPathTrunc != 0)
+
+	res := event.Arg{Name: "res", Kind: event.ArgErrno, Num: o.Ret}
+	dirfd := event.Arg{Name: "dirfd", Kind: event.ArgFD, Num: int64(o.Dirfd)}
+	pathArg := event.Arg{Name: "path", Kind: event.ArgPath, Str: resolved}
+	mode := event.Arg{Name: "mode", Kind: event.ArgMode, Num: int64(o.Mode)}
+	// Falco's exit-event parameters, in its order.
+	args := a.args[:0:len(a.args)]
+	switch typ {
+	case event.TypeUnlink, event.TypeRmdir:
+		args = append(args, res, pathArg)
+	case event.TypeUnlinkat:
+		pathArg.Name = "name"
+		flags := event.Arg{Name: "flags", Kind: event.ArgUint, Num: int64(o.Flags)}
+		args = append(args, res, dirfd, pathArg, flags)
+	case event.TypeMkdir:
+		args = append(args, res, pathArg, mode)
+	default:
+		args = append(args, res, dirfd, pathArg, mode)
+	}
+	a.sc = event.Syscall{Res: o.Ret, Args: args}
+	ev.Syscall = &a.sc
+	return ev, nil
+}
+
+// pathOpAlloc holds a path-operation event and its details, allocated at
+// once.
+type pathOpAlloc struct {
+	ev   event.Event
+	sc   event.Syscall
+	args [4]event.Arg // the most any path operation has (unlinkat, mkdirat)
 }

@@ -101,6 +101,98 @@ func TestDecodeOpen(t *testing.T) {
 	}
 }
 
+func TestDecodePathOp(t *testing.T) {
+	d := testDecoder()
+	const cwd = int32(unix.AT_FDCWD)
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		typ  event.Type
+		res  int64
+		args []event.Arg
+	}{{
+		name: "unlink success: relative name resolved against the cwd",
+		raw:  openRecord(scUnlink, 0, cwd, 0, 0, "a/../f\x00", "tmp\x00", flagBasePath),
+		typ:  event.TypeUnlink,
+		args: []event.Arg{resArg(0), pathArg("/tmp/f")},
+	}, {
+		name: "unlink failure: absolute name cleaned",
+		raw:  openRecord(scUnlink, -2, cwd, 0, 0, "/tmp//x/./y\x00", "", 0),
+		typ:  event.TypeUnlink,
+		res:  -2,
+		args: []event.Arg{resArg(-2), pathArg("/tmp/x/y")},
+	}, {
+		name: "unlinkat AT_REMOVEDIR relative to a dirfd",
+		raw:  openRecord(scUnlinkat, 0, 5, unix.AT_REMOVEDIR, 0, "sub/d\x00", "data\x00srv\x00", flagBasePath),
+		typ:  event.TypeUnlinkat,
+		args: []event.Arg{resArg(0), fdArg("dirfd", 5), nameArg("/srv/data/sub/d"), unlinkFlagsArg(512)},
+	}, {
+		name: "unlinkat without a base: the name as passed",
+		raw:  openRecord(scUnlinkat, -9, 99, 0, 0, "rel\x00", "", 0),
+		typ:  event.TypeUnlinkat,
+		res:  -9,
+		args: []event.Arg{resArg(-9), fdArg("dirfd", 99), nameArg("rel"), unlinkFlagsArg(0)},
+	}, {
+		name: "mkdir with a truncated base",
+		raw:  openRecord(scMkdir, 0, cwd, 0, 0o750, "n\x00", "c\x00b\x00", flagBasePath|flagPathTrunc),
+		typ:  event.TypeMkdir,
+		args: []event.Arg{resArg(0), pathArg(".../b/c/n"), modeArg(0o750)},
+	}, {
+		name: "mkdirat failure",
+		raw:  openRecord(scMkdirat, -17, 3, 0, 0o700, "d\x00", "home\x00", flagBasePath),
+		typ:  event.TypeMkdirat,
+		res:  -17,
+		args: []event.Arg{resArg(-17), fdArg("dirfd", 3), pathArg("/home/d"), modeArg(0o700)},
+	}, {
+		name: "rmdir of an unreadable name",
+		raw:  openRecord(scRmdir, -14, cwd, 0, 0, "", "", 0),
+		typ:  event.TypeRmdir,
+		res:  -14,
+		args: []event.Arg{resArg(-14), pathArg("")},
+	}, {
+		name: "rmdir relative to the root",
+		raw:  openRecord(scRmdir, 0, cwd, 0, 0, "d\x00", "", flagBasePath),
+		typ:  event.TypeRmdir,
+		args: []event.Arg{resArg(0), pathArg("/d")},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := tc.raw
+			// A path operation opens no fd: no inode.
+			o := (*syscallsVigilOpen)(unsafe.Pointer(&raw[0]))
+			o.Dev, o.Ino, o.I_mode = 0, 0, 0
+			ev, err := d.Decode(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &event.Event{
+				Time: d.Clock.Wall(3e9),
+				Type: tc.typ,
+				Host: "h",
+				Process: event.Process{
+					PID: 42, TID: 43, PPID: 1, Name: "cat", UID: 1000, StartTime: d.Clock.Wall(1e9),
+				},
+				Syscall: &event.Syscall{Res: tc.res, Args: tc.args},
+			}
+			if !reflect.DeepEqual(ev, want) {
+				t.Errorf("got  %+v\n     %+v\nwant %+v\n     %+v", ev, ev.Syscall, want, want.Syscall)
+			}
+		})
+	}
+}
+
+func TestDecodePathOpMalformed(t *testing.T) {
+	d := testDecoder()
+	ok := openRecord(scMkdir, 0, -100, 0, 0o755, "name\x00", "tmp\x00", flagBasePath)
+	for name, raw := range map[string][]byte{
+		"header cut":   ok[:openSize-1],
+		"sections cut": ok[:len(ok)-1],
+	} {
+		if _, err := d.Decode(raw); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
 func TestDecodeOpenFDType(t *testing.T) {
 	d := testDecoder()
 	for _, tc := range []struct {

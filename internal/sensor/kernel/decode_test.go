@@ -195,6 +195,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(openRecord(scOpen, -2, -100, 0, 0, "a/b\x00", "tmp\x00", flagBasePath|flagPathTrunc))
 	f.Add(openRecord(scOpenat2, -40, 5, 0x41, 0o644, "x\x00", "", 0))
 	f.Add(openRecord(scCreat, 4, -100, 0x241, 0o600, "f\x00", "memfd:f\x00", flagFDPath|flagPathPseudo))
+	f.Add(openRecord(scUnlinkat, 0, 5, 0x200, 0, "sub/d\x00", "tmp\x00", flagBasePath))
+	f.Add(openRecord(scUnlink, -2, -100, 0, 0, "x\x00", "b\x00a\x00", flagBasePath|flagPathTrunc))
+	f.Add(openRecord(scMkdir, 0, -100, 0, 0o755, "/a//b\x00", "", 0))
+	f.Add(openRecord(scMkdirat, -17, 3, 0, 0o700, "d\x00", "", 0))
+	f.Add(openRecord(scRmdir, 0, -100, 0, 0, "\x00", "", 0))
 	f.Add([]byte{1, 2, 3})
 	d := testDecoder()
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -208,7 +213,7 @@ func FuzzDecode(f *testing.F) {
 		if ev.Type == event.TypeUnknown || (ev.Exec == nil && ev.Clone == nil && ev.Exit == nil && ev.Syscall == nil) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
-		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && ev.Syscall.FD == nil) {
+		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && ev.Type.IsOpen() != (ev.Syscall.FD != nil)) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
 	})

@@ -108,6 +108,11 @@ const (
 	processVigilSyscallVIGIL_SC_OPENAT   processVigilSyscall = 9
 	processVigilSyscallVIGIL_SC_OPENAT2  processVigilSyscall = 10
 	processVigilSyscallVIGIL_SC_CREAT    processVigilSyscall = 11
+	processVigilSyscallVIGIL_SC_UNLINK   processVigilSyscall = 12
+	processVigilSyscallVIGIL_SC_UNLINKAT processVigilSyscall = 13
+	processVigilSyscallVIGIL_SC_MKDIR    processVigilSyscall = 14
+	processVigilSyscallVIGIL_SC_MKDIRAT  processVigilSyscall = 15
+	processVigilSyscallVIGIL_SC_RMDIR    processVigilSyscall = 16
 )
 
 type processVigilTask struct {

@@ -13,7 +13,10 @@ import (
 
 // supportedSyscalls are the system call event types the sensor can capture,
 // in the order Start attaches them.
-var supportedSyscalls = []event.Type{event.TypeOpen, event.TypeOpenat, event.TypeOpenat2, event.TypeCreat}
+var supportedSyscalls = []event.Type{
+	event.TypeOpen, event.TypeOpenat, event.TypeOpenat2, event.TypeCreat,
+	event.TypeUnlink, event.TypeUnlinkat, event.TypeMkdir, event.TypeMkdirat, event.TypeRmdir,
+}
 
 // SupportedSyscalls returns the event types Options.Syscalls accepts.
 func SupportedSyscalls() []event.Type { return slices.Clone(supportedSyscalls) }
@@ -87,6 +90,16 @@ func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 		return p.TraceExitOpenat2
 	case event.TypeCreat:
 		return p.TraceExitCreat
+	case event.TypeUnlink:
+		return p.TraceExitUnlink
+	case event.TypeUnlinkat:
+		return p.TraceExitUnlinkat
+	case event.TypeMkdir:
+		return p.TraceExitMkdir
+	case event.TypeMkdirat:
+		return p.TraceExitMkdirat
+	case event.TypeRmdir:
+		return p.TraceExitRmdir
 	}
 	return nil
 }

@@ -24,6 +24,11 @@ import (
 //	creat|PATH|MODE
 //	memfd|NAME                         memfd_create(2)
 //	reopen|$N|FLAGS                    openat of /proc/self/fd/<result N>
+//	unlink|PATH
+//	unlinkat|DIRFD|PATH|FLAGS
+//	mkdir|PATH|MODE
+//	mkdirat|DIRFD|PATH|MODE
+//	rmdir|PATH
 //
 // DIRFD is "cwd" (AT_FDCWD) or "$N", the result of operation N. Numbers
 // take Go's prefixes (0o644, 0x241).
@@ -65,6 +70,18 @@ func fileOps(ops []string) int {
 			p, _ := unix.BytePtrFromString(fmt.Sprintf("/proc/self/fd/%d", dirfd(f[1])))
 			r = result(unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd("cwd")), uintptr(unsafe.Pointer(p)),
 				uintptr(num(f[2])), 0, 0, 0))
+		case "unlink":
+			r = rawPathCall(unix.SYS_UNLINK, f[1], 0, 0, 0)
+		case "unlinkat":
+			p, _ := unix.BytePtrFromString(f[2])
+			r = result(unix.Syscall(unix.SYS_UNLINKAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)), uintptr(num(f[3]))))
+		case "mkdir":
+			r = rawPathCall(unix.SYS_MKDIR, f[1], uintptr(num(f[2])), 0, 0)
+		case "mkdirat":
+			p, _ := unix.BytePtrFromString(f[2])
+			r = result(unix.Syscall(unix.SYS_MKDIRAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)), uintptr(num(f[3]))))
+		case "rmdir":
+			r = rawPathCall(unix.SYS_RMDIR, f[1], 0, 0, 0)
 		case "memfd":
 			fd, err := unix.MemfdCreate(f[1], 0)
 			r = int64(fd)
@@ -148,5 +165,21 @@ func (c *collector) waitOpen(t *testing.T, pid int, typ event.Type, nameRaw stri
 	t.Helper()
 	return c.wait(t, fmt.Sprintf("%s of %q", typ, nameRaw), func(e *event.Event) bool {
 		return isType(e, pid, typ) && e.Syscall != nil && e.Syscall.FD != nil && e.Syscall.FD.NameRaw == nameRaw
+	})
+}
+
+// waitPathOp waits for the path operation of type typ that pid made on
+// path (the path argument as reported: resolved when relative).
+func (c *collector) waitPathOp(t *testing.T, pid int, typ event.Type, path string) *event.Event {
+	t.Helper()
+	return c.wait(t, fmt.Sprintf("%s of %q", typ, path), func(e *event.Event) bool {
+		if !isType(e, pid, typ) || e.Syscall == nil {
+			return false
+		}
+		a, ok := e.Syscall.Arg("path")
+		if !ok {
+			a, ok = e.Syscall.Arg("name")
+		}
+		return ok && a.Str == path
 	})
 }

@@ -74,17 +74,22 @@ type syscallsVigilOpen struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	syscallsMapDrops             = "drops"
-	syscallsMapEvents            = "events"
-	syscallsMapScratchMap        = "scratch_map"
-	syscallsMapWalkMap           = "walk_map"
-	syscallsProgTraceExitCreat   = "trace_exit_creat"
-	syscallsProgTraceExitOpen    = "trace_exit_open"
-	syscallsProgTraceExitOpenat  = "trace_exit_openat"
-	syscallsProgTraceExitOpenat2 = "trace_exit_openat2"
-	syscallsVarAgentTgid         = "agent_tgid"
-	syscallsVarUnusedOpen        = "unused_open"
-	syscallsVarWakeupBytes       = "wakeup_bytes"
+	syscallsMapDrops              = "drops"
+	syscallsMapEvents             = "events"
+	syscallsMapScratchMap         = "scratch_map"
+	syscallsMapWalkMap            = "walk_map"
+	syscallsProgTraceExitCreat    = "trace_exit_creat"
+	syscallsProgTraceExitMkdir    = "trace_exit_mkdir"
+	syscallsProgTraceExitMkdirat  = "trace_exit_mkdirat"
+	syscallsProgTraceExitOpen     = "trace_exit_open"
+	syscallsProgTraceExitOpenat   = "trace_exit_openat"
+	syscallsProgTraceExitOpenat2  = "trace_exit_openat2"
+	syscallsProgTraceExitRmdir    = "trace_exit_rmdir"
+	syscallsProgTraceExitUnlink   = "trace_exit_unlink"
+	syscallsProgTraceExitUnlinkat = "trace_exit_unlinkat"
+	syscallsVarAgentTgid          = "agent_tgid"
+	syscallsVarUnusedOpen         = "unused_open"
+	syscallsVarWakeupBytes        = "wakeup_bytes"
 )
 
 // loadSyscalls returns the embedded CollectionSpec for syscalls.
@@ -129,10 +134,15 @@ type syscallsSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsProgramSpecs struct {
-	TraceExitCreat   *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
-	TraceExitOpen    *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
-	TraceExitOpenat  *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2 *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
+	TraceExitCreat    *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
+	TraceExitMkdir    *ebpf.ProgramSpec `ebpf:"trace_exit_mkdir"`
+	TraceExitMkdirat  *ebpf.ProgramSpec `ebpf:"trace_exit_mkdirat"`
+	TraceExitOpen     *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
+	TraceExitOpenat   *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2  *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
+	TraceExitRmdir    *ebpf.ProgramSpec `ebpf:"trace_exit_rmdir"`
+	TraceExitUnlink   *ebpf.ProgramSpec `ebpf:"trace_exit_unlink"`
+	TraceExitUnlinkat *ebpf.ProgramSpec `ebpf:"trace_exit_unlinkat"`
 }
 
 // syscallsMapSpecs contains maps before they are loaded into the kernel.
@@ -202,18 +212,28 @@ type syscallsVariables struct {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsPrograms struct {
-	TraceExitCreat   *ebpf.Program `ebpf:"trace_exit_creat"`
-	TraceExitOpen    *ebpf.Program `ebpf:"trace_exit_open"`
-	TraceExitOpenat  *ebpf.Program `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2 *ebpf.Program `ebpf:"trace_exit_openat2"`
+	TraceExitCreat    *ebpf.Program `ebpf:"trace_exit_creat"`
+	TraceExitMkdir    *ebpf.Program `ebpf:"trace_exit_mkdir"`
+	TraceExitMkdirat  *ebpf.Program `ebpf:"trace_exit_mkdirat"`
+	TraceExitOpen     *ebpf.Program `ebpf:"trace_exit_open"`
+	TraceExitOpenat   *ebpf.Program `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2  *ebpf.Program `ebpf:"trace_exit_openat2"`
+	TraceExitRmdir    *ebpf.Program `ebpf:"trace_exit_rmdir"`
+	TraceExitUnlink   *ebpf.Program `ebpf:"trace_exit_unlink"`
+	TraceExitUnlinkat *ebpf.Program `ebpf:"trace_exit_unlinkat"`
 }
 
 func (p *syscallsPrograms) Close() error {
 	return _SyscallsClose(
 		p.TraceExitCreat,
+		p.TraceExitMkdir,
+		p.TraceExitMkdirat,
 		p.TraceExitOpen,
 		p.TraceExitOpenat,
 		p.TraceExitOpenat2,
+		p.TraceExitRmdir,
+		p.TraceExitUnlink,
+		p.TraceExitUnlinkat,
 	)
 }
 
