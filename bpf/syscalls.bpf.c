@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Keep the wire types in BTF so bpf2go generates their Go types. */
 const struct vigil_open *unused_open __attribute__((unused));
+const struct vigil_path2 *unused_path2 __attribute__((unused));
 
 #define AT_FDCWD -100
 #define O_WRONLY 01
@@ -300,4 +301,202 @@ int trace_exit_rmdir(struct trace_event_raw_sys_exit *ctx)
 		.no_fd = true,
 	};
 	return emit_open(ctx, VIGIL_SC_RMDIR, &a);
+}
+
+/*
+ * Path pairs (rename, link, symlink families): two names, no fd opened.
+ * Layout in the scratch: the record, the old name, the new name (each up to
+ * VIGIL_FILENAME_MAX, read at an offset masked with HEAD_MASK), then the
+ * base directory of each relative name. The walks stop themselves at
+ * HEAD_MASK (flagging the path truncated), which two full-length names and
+ * a full-length first base can reach only together.
+ */
+_Static_assert(sizeof(struct vigil_path2) + 2 * VIGIL_FILENAME_MAX <= HEAD_MASK,
+	       "path2 names overflow HEAD_MASK");
+_Static_assert(HEAD_MASK + VIGIL_FILENAME_MAX < VIGIL_SCRATCH,
+	       "path2 name read overflows the scratch");
+_Static_assert(HEAD_MASK + VIGIL_NAME_MAX < VIGIL_SCRATCH,
+	       "path component overflows the scratch");
+
+struct path2_args {
+	const char *old;
+	const char *new;
+	__u64 flags;
+	__s32 olddirfd;
+	__s32 newdirfd;
+	bool old_literal; /* symlink's target: stored as written, never resolved */
+};
+
+/* The directory a relative name passed with dirfd starts from. */
+static __always_inline bool name_base(struct task_struct *task, __s32 dirfd,
+				      struct dentry **dentry, struct vfsmount **mnt)
+{
+	if (dirfd == AT_FDCWD) {
+		*dentry = task->fs->pwd.dentry;
+		*mnt = task->fs->pwd.mnt;
+		return true;
+	}
+	struct file *f = task_fd(task, dirfd);
+	if (!f)
+		return false;
+	*dentry = BPF_CORE_READ(f, f_path.dentry);
+	*mnt = BPF_CORE_READ(f, f_path.mnt);
+	return true;
+}
+
+static __always_inline int emit_path2(struct trace_event_raw_sys_exit *ctx, __u32 sc,
+				      struct path2_args *a)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (is_agent(id >> 32))
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s) {
+		count_drop(VIGIL_KIND_SYSCALL);
+		return 0;
+	}
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vigil_path2 *r = (struct vigil_path2 *)s->buf;
+
+	fill_current_task(&r->task, VIGIL_KIND_SYSCALL);
+	r->syscall = sc;
+	r->olddirfd = a->olddirfd;
+	r->newdirfd = a->newdirfd;
+	r->_pad = 0;
+	r->ret = ctx->ret;
+	r->flags = a->flags;
+
+	/* both names, from the caller's memory */
+	__u32 off = sizeof(*r);
+	long n = bpf_probe_read_user_str(&s->buf[off], VIGIL_FILENAME_MAX, a->old);
+	if (n < 0)
+		n = 0;
+	r->old_len = n;
+	bool old_rel = !a->old_literal && n > 1 && s->buf[off & SCRATCH_MASK] != '/';
+	off += n;
+	n = bpf_probe_read_user_str(&s->buf[off & HEAD_MASK], VIGIL_FILENAME_MAX, a->new);
+	if (n < 0)
+		n = 0;
+	r->new_len = n;
+	bool new_rel = n > 1 && s->buf[off & SCRATCH_MASK] != '/';
+	off += n;
+
+	/* the kernel's side: where each relative name starts */
+	struct path root = task->fs->root;
+	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
+	bool trunc, pseudo;
+	__u32 mark = off;
+	if (old_rel && name_base(task, a->olddirfd, &dentry, &mnt)) {
+		off = write_path(off, dentry, mnt, &root, &trunc, &pseudo);
+		r->task.flags |= VIGIL_F_OLD_BASE;
+		if (trunc)
+			r->task.flags |= VIGIL_F_OLD_TRUNC;
+	}
+	r->oldbase_len = off - mark;
+	mark = off;
+	if (new_rel && name_base(task, a->newdirfd, &dentry, &mnt)) {
+		off = write_path(off, dentry, mnt, &root, &trunc, &pseudo);
+		r->task.flags |= VIGIL_F_NEW_BASE;
+		if (trunc)
+			r->task.flags |= VIGIL_F_NEW_TRUNC;
+	}
+	r->newbase_len = off - mark;
+	submit(s->buf, off & SCRATCH_MASK, VIGIL_KIND_SYSCALL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int trace_exit_rename(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.old = (const char *)sys_arg(regs, 0),
+		.new = (const char *)sys_arg(regs, 1),
+		.olddirfd = AT_FDCWD,
+		.newdirfd = AT_FDCWD,
+	};
+	return emit_path2(ctx, VIGIL_SC_RENAME, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat")
+int trace_exit_renameat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.olddirfd = (__s32)sys_arg(regs, 0),
+		.old = (const char *)sys_arg(regs, 1),
+		.newdirfd = (__s32)sys_arg(regs, 2),
+		.new = (const char *)sys_arg(regs, 3),
+	};
+	return emit_path2(ctx, VIGIL_SC_RENAMEAT, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat2")
+int trace_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.olddirfd = (__s32)sys_arg(regs, 0),
+		.old = (const char *)sys_arg(regs, 1),
+		.newdirfd = (__s32)sys_arg(regs, 2),
+		.new = (const char *)sys_arg(regs, 3),
+		.flags = (__u32)sys_arg(regs, 4),
+	};
+	return emit_path2(ctx, VIGIL_SC_RENAMEAT2, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_link")
+int trace_exit_link(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.old = (const char *)sys_arg(regs, 0),
+		.new = (const char *)sys_arg(regs, 1),
+		.olddirfd = AT_FDCWD,
+		.newdirfd = AT_FDCWD,
+	};
+	return emit_path2(ctx, VIGIL_SC_LINK, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_linkat")
+int trace_exit_linkat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.olddirfd = (__s32)sys_arg(regs, 0),
+		.old = (const char *)sys_arg(regs, 1),
+		.newdirfd = (__s32)sys_arg(regs, 2),
+		.new = (const char *)sys_arg(regs, 3),
+		.flags = (__u32)sys_arg(regs, 4),
+	};
+	return emit_path2(ctx, VIGIL_SC_LINKAT, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int trace_exit_symlink(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.old = (const char *)sys_arg(regs, 0),
+		.new = (const char *)sys_arg(regs, 1),
+		.olddirfd = AT_FDCWD,
+		.newdirfd = AT_FDCWD,
+		.old_literal = true,
+	};
+	return emit_path2(ctx, VIGIL_SC_SYMLINK, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlinkat")
+int trace_exit_symlinkat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct path2_args a = {
+		.old = (const char *)sys_arg(regs, 0),
+		.newdirfd = (__s32)sys_arg(regs, 1),
+		.new = (const char *)sys_arg(regs, 2),
+		.olddirfd = AT_FDCWD,
+		.old_literal = true,
+	};
+	return emit_path2(ctx, VIGIL_SC_SYMLINKAT, &a);
 }

@@ -47,6 +47,13 @@ enum vigil_syscall {
 	VIGIL_SC_MKDIR = 14,
 	VIGIL_SC_MKDIRAT = 15,
 	VIGIL_SC_RMDIR = 16,
+	VIGIL_SC_RENAME = 17,
+	VIGIL_SC_RENAMEAT = 18,
+	VIGIL_SC_RENAMEAT2 = 19,
+	VIGIL_SC_LINK = 20,
+	VIGIL_SC_LINKAT = 21,
+	VIGIL_SC_SYMLINK = 22,
+	VIGIL_SC_SYMLINKAT = 23,
 };
 
 enum vigil_flags {
@@ -63,6 +70,11 @@ enum vigil_flags {
 	VIGIL_F_BASE_PATH = 1 << 9,    /* the directory a relative name starts from */
 	VIGIL_F_PATH_TRUNC = 1 << 10,  /* that path is deeper than the walk limit */
 	VIGIL_F_PATH_PSEUDO = 1 << 11, /* that path's leaf is an internal object (memfd) */
+	/* path pairs: which base directories a vigil_path2 holds */
+	VIGIL_F_OLD_BASE = 1 << 12,    /* the old name's base directory */
+	VIGIL_F_OLD_TRUNC = 1 << 13,   /* that path is deeper than the walk limit */
+	VIGIL_F_NEW_BASE = 1 << 14,    /* the new name's base directory */
+	VIGIL_F_NEW_TRUNC = 1 << 15,   /* that path is deeper than the walk limit */
 };
 
 /* Common head of every record: who did it and when. */
@@ -142,6 +154,31 @@ struct vigil_open {
 	__u16 name_len; /* bytes of the name as passed, NUL included; 0 if unreadable */
 	__u16 path_len; /* bytes of the path components */
 	__u32 _pad;
+};
+
+/*
+ * Path pair record (kind VIGIL_KIND_SYSCALL; syscall RENAME, RENAMEAT,
+ * RENAMEAT2, LINK, LINKAT, SYMLINK or SYMLINKAT), made at the syscall's exit.
+ * Followed by old_len + new_len + oldbase_len + newbase_len bytes: the old
+ * and the new name as the caller passed them, read from user memory (each
+ * NUL-terminated; symlink's target is the old name), then the base
+ * directory of each relative name as path components from the leaf up to
+ * the root (each NUL-terminated, as exec's exe): the cwd for AT_FDCWD, else
+ * the dirfd's path (VIGIL_F_OLD_BASE, VIGIL_F_NEW_BASE). A symlink's target
+ * is the link's content, never resolved: it has no base.
+ */
+struct vigil_path2 {
+	struct vigil_task task;
+	__u32 syscall;     /* enum vigil_syscall */
+	__s32 olddirfd;    /* as passed; AT_FDCWD (-100) when the call has none */
+	__s32 newdirfd;    /* as passed; AT_FDCWD (-100) when the call has none */
+	__u32 _pad;
+	__s64 ret;         /* 0 or -errno */
+	__u64 flags;       /* as passed (renameat2, linkat), else 0 */
+	__u16 old_len;     /* bytes of the old name, NUL included; 0 if unreadable */
+	__u16 new_len;     /* bytes of the new name, NUL included; 0 if unreadable */
+	__u16 oldbase_len; /* bytes of the old name's base path components */
+	__u16 newbase_len; /* bytes of the new name's base path components */
 };
 
 #endif /* VIGIL_H */

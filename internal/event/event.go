@@ -13,46 +13,60 @@ type Type uint16
 // Event types. The numeric values are internal and may change; the string
 // form (String, ParseType) is the stable, documented one.
 const (
-	TypeUnknown  Type = iota
-	TypeExecve        // execve(2) returned successfully: a new program image
-	TypeExecveat      // execveat(2) returned successfully
-	TypeClone         // clone(2) (or a kernel-internal task creation)
-	TypeClone3        // clone3(2)
-	TypeFork          // fork(2)
-	TypeVfork         // vfork(2)
-	TypeProcExit      // the last thread of a process exited (Falco's procexit)
-	TypeDrop          // the source lost events; Drop says how many
-	TypeOpen          // open(2)
-	TypeOpenat        // openat(2)
-	TypeOpenat2       // openat2(2)
-	TypeCreat         // creat(2)
-	TypeUnlink        // unlink(2)
-	TypeUnlinkat      // unlinkat(2)
-	TypeMkdir         // mkdir(2)
-	TypeMkdirat       // mkdirat(2)
-	TypeRmdir         // rmdir(2)
+	TypeUnknown   Type = iota
+	TypeExecve         // execve(2) returned successfully: a new program image
+	TypeExecveat       // execveat(2) returned successfully
+	TypeClone          // clone(2) (or a kernel-internal task creation)
+	TypeClone3         // clone3(2)
+	TypeFork           // fork(2)
+	TypeVfork          // vfork(2)
+	TypeProcExit       // the last thread of a process exited (Falco's procexit)
+	TypeDrop           // the source lost events; Drop says how many
+	TypeOpen           // open(2)
+	TypeOpenat         // openat(2)
+	TypeOpenat2        // openat2(2)
+	TypeCreat          // creat(2)
+	TypeUnlink         // unlink(2)
+	TypeUnlinkat       // unlinkat(2)
+	TypeMkdir          // mkdir(2)
+	TypeMkdirat        // mkdirat(2)
+	TypeRmdir          // rmdir(2)
+	TypeRename         // rename(2)
+	TypeRenameat       // renameat(2)
+	TypeRenameat2      // renameat2(2)
+	TypeLink           // link(2)
+	TypeLinkat         // linkat(2)
+	TypeSymlink        // symlink(2)
+	TypeSymlinkat      // symlinkat(2)
 	numTypes
 )
 
 var typeNames = [numTypes]string{
-	TypeUnknown:  "unknown",
-	TypeExecve:   "execve",
-	TypeExecveat: "execveat",
-	TypeClone:    "clone",
-	TypeClone3:   "clone3",
-	TypeFork:     "fork",
-	TypeVfork:    "vfork",
-	TypeProcExit: "procexit",
-	TypeDrop:     "drop",
-	TypeOpen:     "open",
-	TypeOpenat:   "openat",
-	TypeOpenat2:  "openat2",
-	TypeCreat:    "creat",
-	TypeUnlink:   "unlink",
-	TypeUnlinkat: "unlinkat",
-	TypeMkdir:    "mkdir",
-	TypeMkdirat:  "mkdirat",
-	TypeRmdir:    "rmdir",
+	TypeUnknown:   "unknown",
+	TypeExecve:    "execve",
+	TypeExecveat:  "execveat",
+	TypeClone:     "clone",
+	TypeClone3:    "clone3",
+	TypeFork:      "fork",
+	TypeVfork:     "vfork",
+	TypeProcExit:  "procexit",
+	TypeDrop:      "drop",
+	TypeOpen:      "open",
+	TypeOpenat:    "openat",
+	TypeOpenat2:   "openat2",
+	TypeCreat:     "creat",
+	TypeUnlink:    "unlink",
+	TypeUnlinkat:  "unlinkat",
+	TypeMkdir:     "mkdir",
+	TypeMkdirat:   "mkdirat",
+	TypeRmdir:     "rmdir",
+	TypeRename:    "rename",
+	TypeRenameat:  "renameat",
+	TypeRenameat2: "renameat2",
+	TypeLink:      "link",
+	TypeLinkat:    "linkat",
+	TypeSymlink:   "symlink",
+	TypeSymlinkat: "symlinkat",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -96,8 +110,18 @@ func (t Type) IsPathOp() bool {
 	return t == TypeUnlink || t == TypeUnlinkat || t == TypeMkdir || t == TypeMkdirat || t == TypeRmdir
 }
 
+// IsPathPair reports whether t acts on two paths (rename, link, symlink
+// and their *at forms).
+func (t Type) IsPathPair() bool {
+	switch t {
+	case TypeRename, TypeRenameat, TypeRenameat2, TypeLink, TypeLinkat, TypeSymlink, TypeSymlinkat:
+		return true
+	}
+	return false
+}
+
 // IsSyscall reports whether events of type t carry a Syscall detail.
-func (t Type) IsSyscall() bool { return t.IsOpen() || t.IsPathOp() }
+func (t Type) IsSyscall() bool { return t.IsOpen() || t.IsPathOp() || t.IsPathPair() }
 
 // IsClone reports whether t creates a new task.
 func (t Type) IsClone() bool {

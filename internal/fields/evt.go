@@ -175,12 +175,12 @@ func (c *Catalog) addEventFields() {
 			}
 			return ev.Type.String(), true
 		}}})
-	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family and for unlink, unlinkat, mkdir, mkdirat and rmdir, \"internal\" for drop events.",
+	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family, for unlink, unlinkat, mkdir, mkdirat and rmdir, and for rename, renameat, renameat2, link, linkat, symlink and symlinkat, \"internal\" for drop events.",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			switch {
 			case ev == nil:
 				return "", false
-			case ev.Type.IsOpen() || ev.Type.IsPathOp():
+			case ev.Type.IsOpen() || ev.Type.IsPathOp() || ev.Type.IsPathPair():
 				return "file", true
 			case isSyscall(ev.Type) || ev.Type == event.TypeProcExit:
 				return "process", true
@@ -212,15 +212,17 @@ func (c *Catalog) addEventFields() {
 			"clone/clone3/fork/vfork (the child's view): res (0), exe, args, tid, pid, ptid, cwd, comm, flags (CLONE_* names), uid, gid; " +
 			"procexit: status, ret, sig, core; " +
 			"open: fd, name, flags, mode, dev, ino; openat: fd, dirfd, name, flags, mode, dev, ino; openat2: fd, dirfd, name, flags, mode, resolve, dev, ino; creat: fd, name, mode, dev, ino (creat_flags, overlayfs layer bits, is not captured yet); " +
-			"unlink: res, path; unlinkat: res, dirfd, name, flags; mkdir: res, path, mode; mkdirat: res, dirfd, path, mode; rmdir: res, path. " +
+			"unlink: res, path; unlinkat: res, dirfd, name, flags; mkdir: res, path, mode; mkdirat: res, dirfd, path, mode; rmdir: res, path; " +
+			"rename and link: res, oldpath, newpath; renameat: res, olddirfd, oldpath, newdirfd, newpath; renameat2: the same and flags; linkat: res, olddir, oldpath, newdir, newpath, flags; symlink: res, target, linkpath; symlinkat: res, target, linkdirfd, linkpath. " +
 			"fd renders as <f>/path (the descriptor's fd.typechar and fd.name), or as the name of the error of a failed call (ENOENT); dirfd as AT_FDCWD, or as the number (Falco adds <d>/path from its descriptor table, which Vigil does not keep) — by position only (evt.arg[1]): evt.arg.dirfd is refused while the dirfd of execveat is not captured; " +
 			"name as passed, or fd.name when it is relative; flags as Falco's O_* names joined by | in Falco's order (O_TRUNC|O_CREAT|O_WRONLY; kernel flags Falco has no name for, such as O_NOFOLLOW and O_PATH, are not shown; O_F_CREATED is not captured and never shown); " +
 			"mode in octal (0644; 0 unless O_CREAT or O_TMPFILE, as Falco records it); resolve as RESOLVE_* names; dev in hexadecimal (801); ino in decimal; " +
-			"for unlink, unlinkat, mkdir, mkdirat and rmdir: res as 0, or as the name of the error (ENOENT); path and name as the absolute path (the sensor resolves a relative one against the working directory or dirfd directory, as Falco displays them); flags (unlinkat) as AT_REMOVEDIR, or 0; mode (mkdir, mkdirat) in hexadecimal, as Falco prints it (1ED for 0755), as the caller passed it. " +
+			"for unlink, unlinkat, mkdir, mkdirat and rmdir: res as 0, or as the name of the error (ENOENT); path and name as the absolute path (the sensor resolves a relative one against the working directory or dirfd directory, as Falco displays them); flags (unlinkat) as AT_REMOVEDIR, or 0; mode (mkdir, mkdirat) in hexadecimal, as Falco prints it (1ED for 0755), as the caller passed it; " +
+			"for rename, link and symlink and their *at forms: res likewise; olddirfd, newdirfd, olddir, newdir and linkdirfd as dirfd; oldpath, newpath and linkpath as the absolute path; target (symlink, symlinkat) as the caller wrote it, never resolved (the content of the link); flags as RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT (renameat2) or AT_SYMLINK_FOLLOW|AT_EMPTY_PATH (linkat), or 0. " +
 			"An argument Falco has but Vigil does not capture yet is refused when the rule is loaded.",
 		bindKey: bindEvtArg})
 	c.add(spec{name: "evt.rawarg", kind: KindString, arg: ArgKey, argRequired: true, dotted: true, falcoType: "DYNAMIC",
-		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name and path. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_* (unlinkat flags: 512 for AT_REMOVEDIR; mkdir and mkdirat mode: the caller's mode bits). Vigil has the arguments of the open family, of unlink, unlinkat, mkdir, mkdirat and rmdir (but res: use evt.rawres), and flags; other arguments are refused when the rule is loaded (use evt.arg).",
+		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd, olddirfd, newdirfd, olddir, newdir and linkdirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name, path, oldpath, newpath, linkpath and target. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_* (unlinkat flags: 512 for AT_REMOVEDIR; mkdir and mkdirat mode: the caller's mode bits; renameat2 flags: RENAME_NOREPLACE 1, RENAME_EXCHANGE 2, RENAME_WHITEOUT 4; linkat flags: AT_SYMLINK_FOLLOW 1024, AT_EMPTY_PATH 4096). Vigil has the arguments of the open family, of unlink, unlinkat, mkdir, mkdirat and rmdir, of rename, renameat, renameat2, link, linkat, symlink and symlinkat (but res: use evt.rawres), and flags; other arguments are refused when the rule is loaded (use evt.arg).",
 		bindKey: bindRawArg})
 
 	var resNum numCache

@@ -15,7 +15,9 @@ import (
 // the exit events of execve/execveat (PPME_SYSCALL_EXECVE_19_X), of
 // clone/clone3/fork/vfork (PPME_SYSCALL_CLONE_20_X and siblings), for
 // procexit (PPME_PROCEXIT_1_E), for the open family (evtargs_open.go), and
-// for unlink, unlinkat, mkdir, mkdirat and rmdir (evtargs_pathop.go).
+// for unlink, unlinkat, mkdir, mkdirat and rmdir (evtargs_pathop.go), and
+// for rename, renameat, renameat2, link, linkat, symlink and symlinkat
+// (evtargs_pathpair.go).
 // Vigil's drop events report lost events and have no Falco counterpart (Falco's drop events announce a sampling
 // ratio): they have no parameters.
 
@@ -56,6 +58,13 @@ type argScratch struct {
 		v     uint32
 		s     string
 		valid bool
+	}
+	// pairFlags caches the flags of renameat2 and linkat.
+	pairFlags struct {
+		t          event.Type
+		v          uint32
+		raw, names string
+		valid      bool
 	}
 }
 
@@ -527,6 +536,7 @@ func argTables() [][]argDef {
 
 	open, openat, openat2, creat := openArgTables()
 	unlink, unlinkat, mkdir, mkdirat, rmdir := pathOpArgTables()
+	rename, renameat, renameat2, link, linkat, symlink, symlinkat := pathPairArgTables()
 
 	max := event.TypeUnknown
 	for _, t := range event.Types() {
@@ -563,6 +573,20 @@ func argTables() [][]argDef {
 			tables[t] = mkdirat
 		case t == event.TypeRmdir:
 			tables[t] = rmdir
+		case t == event.TypeRename:
+			tables[t] = rename
+		case t == event.TypeRenameat:
+			tables[t] = renameat
+		case t == event.TypeRenameat2:
+			tables[t] = renameat2
+		case t == event.TypeLink:
+			tables[t] = link
+		case t == event.TypeLinkat:
+			tables[t] = linkat
+		case t == event.TypeSymlink:
+			tables[t] = symlink
+		case t == event.TypeSymlinkat:
+			tables[t] = symlinkat
 		}
 	}
 	return tables

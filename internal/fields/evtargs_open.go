@@ -230,6 +230,8 @@ func openArgTables() (open, openat, openat2, creat []argDef) {
 var rawArgKinds = map[string]Kind{
 	"fd": KindInt, "dirfd": KindInt, "name": KindString, "path": KindString, "flags": KindUint, "mode": KindUint,
 	"resolve": KindUint, "dev": KindUint, "ino": KindUint,
+	"olddirfd": KindInt, "newdirfd": KindInt, "olddir": KindInt, "newdir": KindInt, "linkdirfd": KindInt,
+	"oldpath": KindString, "newpath": KindString, "linkpath": KindString, "target": KindString,
 }
 
 // rawArgKind returns the kind of evt.rawarg.NAME.
@@ -328,6 +330,9 @@ func bindRawArg(key string) (Accessor, error) {
 func rawUint(ev *event.Event, key string) (uint64, bool) {
 	if ev.Type.IsPathOp() {
 		return rawPathOpUint(ev, key)
+	}
+	if ev.Type.IsPathPair() {
+		return rawPathPairUint(ev, key)
 	}
 	switch key {
 	case "flags":

@@ -133,6 +133,9 @@ func TestFalcoRulesFieldsKnown(t *testing.T) {
 		// and the file rules' (open events)
 		"fd.name", "fd.directory", "fd.filename", "fd.nameraw", "fd.typechar", "fd.num", "fd.type",
 		"evt.is_open_read", "evt.is_open_write",
+		// and those of "Create Symlink Over Sensitive Files" and "Create
+		// Hardlink Over Sensitive Files" (symlink, link events)
+		"evt.arg.target", "evt.arg.linkpath", "evt.arg.oldpath", "evt.arg.newpath",
 	} {
 		found := false
 		for _, a := range available {

@@ -113,12 +113,13 @@ func fdNameRaw(ev *event.Event, fd *event.FD) string {
 func devMajor(dev uint32) uint32 { return (dev & 0xfff00) >> 8 }
 func devMinor(dev uint32) uint32 { return (dev & 0xff) | ((dev >> 12) & 0xfff00) }
 
-// addFSPathFields adds Falco's fs.path.name and fs.path.nameraw: the path
-// a file system call operates on, whatever the call (an open, an unlink, a
-// mkdir...), so one condition covers them all.
+// addFSPathFields adds Falco's fs.path.name, fs.path.source, fs.path.target
+// and fs.path.nameraw: the paths a file system call operates on, whatever
+// the call (an open, an unlink, a mkdir, a rename...), so one condition
+// covers them all.
 func (c *Catalog) addFSPathFields() {
 	c.add(spec{name: "fs.path.name", kind: KindString,
-		desc: "The resolved, absolute path a file system call operates on: for the open family the opened file's path (fd.name), for unlink, unlinkat, mkdir, mkdirat and rmdir their path argument resolved against the cwd or dirfd.",
+		desc: "The resolved, absolute path a file system call operates on: for the open family the opened file's path (fd.name), for unlink, unlinkat, mkdir, mkdirat and rmdir their path argument resolved against the cwd or dirfd; <NA> for the calls with two paths (rename, link, symlink: see fs.path.source and fs.path.target).",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			if ev == nil || ev.Syscall == nil {
 				return "", false
@@ -135,7 +136,21 @@ func (c *Catalog) addFSPathFields() {
 					}
 				}
 			}
+			// rename, link and symlink have two paths: fs.path.source and
+			// fs.path.target, and no fs.path.name, as in Falco.
 			return "", false
+		}}})
+	c.add(spec{name: "fs.path.source", kind: KindString,
+		desc: "The source path of the calls with a source and a target: for rename, renameat, renameat2, link and linkat the resolved, absolute oldpath; for symlink and symlinkat the link's content (the target argument), as the caller wrote it. <NA> for other events. (fs.path.sourceraw is not captured yet.)",
+		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
+			src, _ := pathPairPaths(ev)
+			return src, src != ""
+		}}})
+	c.add(spec{name: "fs.path.target", kind: KindString,
+		desc: "The target path of the calls with a source and a target: the resolved, absolute newpath of rename, renameat, renameat2, link and linkat, the linkpath of symlink and symlinkat (the link created). <NA> for other events. (fs.path.targetraw is not captured yet.)",
+		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
+			_, dst := pathPairPaths(ev)
+			return dst, dst != ""
 		}}})
 	c.add(spec{name: "fs.path.nameraw", kind: KindString,
 		desc: "The path a file system call operates on as the caller passed it (fd.nameraw); <NA> for unlink, mkdir and rmdir, whose events keep only the resolved path.",

@@ -5,7 +5,8 @@ const (
 	whyNet         = "network events are not captured yet (issue 4)"
 	whyFDTable     = "the table of each process's open file descriptors is not kept yet"
 	whyFDLimit     = "file descriptor limits are not captured yet"
-	whyFile        = "file system events other than opens (rename, link, mkdir, ...) are not captured yet (issue 4)"
+	whyAbsPath     = "evt.abspath is not computed yet: use fs.path.name, fs.path.source and fs.path.target"
+	whyRawPath     = "the paths of rename, link and symlink events as the caller passed them are not captured yet (the sensor records the resolved paths)"
 	whyCreated     = "whether an open created the file (Falco's O_F_CREATED) is not captured yet"
 	whyOverlay     = "the overlayfs layer of opened files is not captured yet"
 	whyErrCount    = "error counts by category are not computed yet"
@@ -75,9 +76,9 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "evt.count.error.memory", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events related to memory allocation."},
 		{name: "evt.count.error.other", kind: U, falcoType: "UINT32", why: whyErrCount, desc: "1 for failed events not related to files, network or memory."},
 		{name: "evt.around", kind: U, why: whyAround, arg: ArgKey, required: true, desc: "Accepts the events around a timestamp: evt.around[T]=D."},
-		{name: "evt.abspath", kind: S, why: whyFile, desc: "The absolute path computed from dirfd and name in calls like renameat and symlinkat."},
-		{name: "evt.abspath.src", kind: S, why: whyFile, desc: "The absolute source path of calls with two paths (renameat, linkat)."},
-		{name: "evt.abspath.dst", kind: S, why: whyFile, desc: "The absolute destination path of calls with two paths (renameat, linkat)."},
+		{name: "evt.abspath", kind: S, why: whyAbsPath, desc: "The absolute path computed from dirfd and name in calls like renameat and symlinkat."},
+		{name: "evt.abspath.src", kind: S, why: whyAbsPath, desc: "The absolute source path of calls with two paths (renameat, linkat)."},
+		{name: "evt.abspath.dst", kind: S, why: whyAbsPath, desc: "The absolute destination path of calls with two paths (renameat, linkat)."},
 		{name: "evt.is_open_create", kind: B, why: whyCreated, desc: "'true' for open events that create a file."},
 
 		// process and thread
@@ -175,10 +176,8 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "fd.is_lower_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on a lower layer of an overlayfs."},
 
 		// fs.path
-		{name: "fs.path.source", kind: S, why: whyFile, desc: "The resolved source path of calls with a source and a target (rename, link)."},
-		{name: "fs.path.sourceraw", kind: S, why: whyFile, desc: "The source path as the caller passed it."},
-		{name: "fs.path.target", kind: S, why: whyFile, desc: "The resolved target path of calls with a source and a target (rename, link)."},
-		{name: "fs.path.targetraw", kind: S, why: whyFile, desc: "The target path as the caller passed it."},
+		{name: "fs.path.sourceraw", kind: S, why: whyRawPath, desc: "The source path as the caller passed it."},
+		{name: "fs.path.targetraw", kind: S, why: whyRawPath, desc: "The target path as the caller passed it."},
 
 		// fdlist
 		{name: "fdlist.nums", kind: S, why: whyPoll, desc: "For poll events, the comma-separated numbers of the polled file descriptors."},

@@ -233,6 +233,48 @@ func fixtures() []fixture {
 			}}}
 	fs = append(fs, fixture{name: "rmdir_enotempty", ev: ev})
 
+	// Calls on two paths: no descriptor; oldpath, newpath and linkpath
+	// resolved by the sensor, a symlink's target as the caller wrote it.
+	pair := func(sec int, typ event.Type, res int64, args ...event.Arg) *event.Event {
+		return &event.Event{Time: testTime().Add(time.Duration(sec) * time.Second), Type: typ, Host: "vm", Process: testProcess(4321),
+			Ancestors: testAncestors(), Syscall: &event.Syscall{Res: res,
+				Args: append([]event.Arg{{Name: "res", Kind: event.ArgErrno, Num: res}}, args...)}}
+	}
+	fs = append(fs, fixture{name: "rename", ev: pair(20, event.TypeRename, 0,
+		event.Arg{Name: "oldpath", Kind: event.ArgPath, Str: "/tmp/a"},
+		event.Arg{Name: "newpath", Kind: event.ArgPath, Str: "/tmp/b"})})
+	// renameat(AT_FDCWD, "a", 5, "b") from /root, 5 being /mnt: -EXDEV.
+	fs = append(fs, fixture{name: "renameat_exdev", ev: pair(21, event.TypeRenameat, -18,
+		event.Arg{Name: "olddirfd", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "oldpath", Kind: event.ArgPath, Str: "/root/a"},
+		event.Arg{Name: "newdirfd", Kind: event.ArgFD, Num: 5},
+		event.Arg{Name: "newpath", Kind: event.ArgPath, Str: "/mnt/b"})})
+	// RENAME_NOREPLACE is 1.
+	fs = append(fs, fixture{name: "renameat2", ev: pair(22, event.TypeRenameat2, 0,
+		event.Arg{Name: "olddirfd", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "oldpath", Kind: event.ArgPath, Str: "/etc/x"},
+		event.Arg{Name: "newdirfd", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "newpath", Kind: event.ArgPath, Str: "/etc/y"},
+		event.Arg{Name: "flags", Kind: event.ArgUint, Num: 1})})
+	fs = append(fs, fixture{name: "link", ev: pair(23, event.TypeLink, 0,
+		event.Arg{Name: "oldpath", Kind: event.ArgPath, Str: "/etc/shadow"},
+		event.Arg{Name: "newpath", Kind: event.ArgPath, Str: "/tmp/s"})})
+	// AT_SYMLINK_FOLLOW is 0x400.
+	fs = append(fs, fixture{name: "linkat", ev: pair(24, event.TypeLinkat, 0,
+		event.Arg{Name: "olddir", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "oldpath", Kind: event.ArgPath, Str: "/etc/passwd"},
+		event.Arg{Name: "newdir", Kind: event.ArgFD, Num: 4},
+		event.Arg{Name: "newpath", Kind: event.ArgPath, Str: "/tmp/p"},
+		event.Arg{Name: "flags", Kind: event.ArgUint, Num: 0x400})})
+	fs = append(fs, fixture{name: "symlink", ev: pair(25, event.TypeSymlink, 0,
+		event.Arg{Name: "target", Kind: event.ArgPath, Str: "/etc"},
+		event.Arg{Name: "linkpath", Kind: event.ArgPath, Str: "/tmp/etc"})})
+	// symlinkat("../shadow", AT_FDCWD, "l") from /root: -EEXIST.
+	fs = append(fs, fixture{name: "symlinkat_eexist", ev: pair(26, event.TypeSymlinkat, -17,
+		event.Arg{Name: "target", Kind: event.ArgPath, Str: "../shadow"},
+		event.Arg{Name: "linkdirfd", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "linkpath", Kind: event.ArgPath, Str: "/root/l"})})
+
 	// Strings that need escaping, including invalid UTF-8 from the kernel.
 	raw := []string{
 		"quote\" backslash\\ slash/",

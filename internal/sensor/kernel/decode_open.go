@@ -44,6 +44,8 @@ func (d *Decoder) decodeSyscall(raw []byte) (*event.Event, error) {
 		return d.decodeOpen(raw)
 	case scUnlink, scUnlinkat, scMkdir, scMkdirat, scRmdir:
 		return d.decodePathOp(raw)
+	case scRename, scRenameat, scRenameat2, scLink, scLinkat, scSymlink, scSymlinkat:
+		return d.decodePath2(raw)
 	default:
 		return nil, malformed("syscall record of unknown syscall %d", sc)
 	}

@@ -200,6 +200,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(openRecord(scMkdir, 0, -100, 0, 0o755, "/a//b\x00", "", 0))
 	f.Add(openRecord(scMkdirat, -17, 3, 0, 0o700, "d\x00", "", 0))
 	f.Add(openRecord(scRmdir, 0, -100, 0, 0, "\x00", "", 0))
+	f.Add(path2Record(scRename, 0, -100, -100, 0, "a\x00", "b\x00", "tmp\x00", "tmp\x00", flagOldBase|flagNewBase))
+	f.Add(path2Record(scRenameat2, -2, 3, 4, 1, "/a\x00", "b\x00", "", "c\x00", flagNewBase|flagNewTrunc))
+	f.Add(path2Record(scLinkat, 0, 3, -100, 0x400, "f\x00", "/l\x00", "d\x00", "", flagOldBase))
+	f.Add(path2Record(scSymlinkat, -17, -100, 5, 0, "../t\x00", "ln\x00", "", "srv\x00", flagNewBase))
+	f.Add(path2Record(scSymlink, 0, -100, -100, 0, "", "", "", "", 0))
 	f.Add([]byte{1, 2, 3})
 	d := testDecoder()
 	f.Fuzz(func(t *testing.T, raw []byte) {

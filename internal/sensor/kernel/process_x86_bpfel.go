@@ -81,6 +81,10 @@ const (
 	processVigilFlagsVIGIL_F_BASE_PATH   processVigilFlags = 512
 	processVigilFlagsVIGIL_F_PATH_TRUNC  processVigilFlags = 1024
 	processVigilFlagsVIGIL_F_PATH_PSEUDO processVigilFlags = 2048
+	processVigilFlagsVIGIL_F_OLD_BASE    processVigilFlags = 4096
+	processVigilFlagsVIGIL_F_OLD_TRUNC   processVigilFlags = 8192
+	processVigilFlagsVIGIL_F_NEW_BASE    processVigilFlags = 16384
+	processVigilFlagsVIGIL_F_NEW_TRUNC   processVigilFlags = 32768
 )
 
 type processVigilKind uint32
@@ -96,23 +100,30 @@ const (
 type processVigilSyscall uint32
 
 const (
-	processVigilSyscallVIGIL_SC_NONE     processVigilSyscall = 0
-	processVigilSyscallVIGIL_SC_EXECVE   processVigilSyscall = 1
-	processVigilSyscallVIGIL_SC_EXECVEAT processVigilSyscall = 2
-	processVigilSyscallVIGIL_SC_CLONE    processVigilSyscall = 3
-	processVigilSyscallVIGIL_SC_CLONE3   processVigilSyscall = 4
-	processVigilSyscallVIGIL_SC_FORK     processVigilSyscall = 5
-	processVigilSyscallVIGIL_SC_VFORK    processVigilSyscall = 6
-	processVigilSyscallVIGIL_SC_OTHER    processVigilSyscall = 7
-	processVigilSyscallVIGIL_SC_OPEN     processVigilSyscall = 8
-	processVigilSyscallVIGIL_SC_OPENAT   processVigilSyscall = 9
-	processVigilSyscallVIGIL_SC_OPENAT2  processVigilSyscall = 10
-	processVigilSyscallVIGIL_SC_CREAT    processVigilSyscall = 11
-	processVigilSyscallVIGIL_SC_UNLINK   processVigilSyscall = 12
-	processVigilSyscallVIGIL_SC_UNLINKAT processVigilSyscall = 13
-	processVigilSyscallVIGIL_SC_MKDIR    processVigilSyscall = 14
-	processVigilSyscallVIGIL_SC_MKDIRAT  processVigilSyscall = 15
-	processVigilSyscallVIGIL_SC_RMDIR    processVigilSyscall = 16
+	processVigilSyscallVIGIL_SC_NONE      processVigilSyscall = 0
+	processVigilSyscallVIGIL_SC_EXECVE    processVigilSyscall = 1
+	processVigilSyscallVIGIL_SC_EXECVEAT  processVigilSyscall = 2
+	processVigilSyscallVIGIL_SC_CLONE     processVigilSyscall = 3
+	processVigilSyscallVIGIL_SC_CLONE3    processVigilSyscall = 4
+	processVigilSyscallVIGIL_SC_FORK      processVigilSyscall = 5
+	processVigilSyscallVIGIL_SC_VFORK     processVigilSyscall = 6
+	processVigilSyscallVIGIL_SC_OTHER     processVigilSyscall = 7
+	processVigilSyscallVIGIL_SC_OPEN      processVigilSyscall = 8
+	processVigilSyscallVIGIL_SC_OPENAT    processVigilSyscall = 9
+	processVigilSyscallVIGIL_SC_OPENAT2   processVigilSyscall = 10
+	processVigilSyscallVIGIL_SC_CREAT     processVigilSyscall = 11
+	processVigilSyscallVIGIL_SC_UNLINK    processVigilSyscall = 12
+	processVigilSyscallVIGIL_SC_UNLINKAT  processVigilSyscall = 13
+	processVigilSyscallVIGIL_SC_MKDIR     processVigilSyscall = 14
+	processVigilSyscallVIGIL_SC_MKDIRAT   processVigilSyscall = 15
+	processVigilSyscallVIGIL_SC_RMDIR     processVigilSyscall = 16
+	processVigilSyscallVIGIL_SC_RENAME    processVigilSyscall = 17
+	processVigilSyscallVIGIL_SC_RENAMEAT  processVigilSyscall = 18
+	processVigilSyscallVIGIL_SC_RENAMEAT2 processVigilSyscall = 19
+	processVigilSyscallVIGIL_SC_LINK      processVigilSyscall = 20
+	processVigilSyscallVIGIL_SC_LINKAT    processVigilSyscall = 21
+	processVigilSyscallVIGIL_SC_SYMLINK   processVigilSyscall = 22
+	processVigilSyscallVIGIL_SC_SYMLINKAT processVigilSyscall = 23
 )
 
 type processVigilTask struct {

@@ -16,6 +16,8 @@ import (
 var supportedSyscalls = []event.Type{
 	event.TypeOpen, event.TypeOpenat, event.TypeOpenat2, event.TypeCreat,
 	event.TypeUnlink, event.TypeUnlinkat, event.TypeMkdir, event.TypeMkdirat, event.TypeRmdir,
+	event.TypeRename, event.TypeRenameat, event.TypeRenameat2, event.TypeLink, event.TypeLinkat,
+	event.TypeSymlink, event.TypeSymlinkat,
 }
 
 // SupportedSyscalls returns the event types Options.Syscalls accepts.
@@ -100,6 +102,20 @@ func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 		return p.TraceExitMkdirat
 	case event.TypeRmdir:
 		return p.TraceExitRmdir
+	case event.TypeRename:
+		return p.TraceExitRename
+	case event.TypeRenameat:
+		return p.TraceExitRenameat
+	case event.TypeRenameat2:
+		return p.TraceExitRenameat2
+	case event.TypeLink:
+		return p.TraceExitLink
+	case event.TypeLinkat:
+		return p.TraceExitLinkat
+	case event.TypeSymlink:
+		return p.TraceExitSymlink
+	case event.TypeSymlinkat:
+		return p.TraceExitSymlinkat
 	}
 	return nil
 }

@@ -29,6 +29,13 @@ import (
 //	mkdir|PATH|MODE
 //	mkdirat|DIRFD|PATH|MODE
 //	rmdir|PATH
+//	rename|OLD|NEW                     raw rename(2), link(2), symlink(2)
+//	renameat|DIRFD|OLD|DIRFD|NEW
+//	renameat2|DIRFD|OLD|DIRFD|NEW|FLAGS
+//	link|OLD|NEW
+//	linkat|DIRFD|OLD|DIRFD|NEW|FLAGS
+//	symlink|TARGET|LINKPATH
+//	symlinkat|TARGET|DIRFD|LINKPATH
 //
 // DIRFD is "cwd" (AT_FDCWD) or "$N", the result of operation N. Numbers
 // take Go's prefixes (0o644, 0x241).
@@ -82,6 +89,22 @@ func fileOps(ops []string) int {
 			r = result(unix.Syscall(unix.SYS_MKDIRAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)), uintptr(num(f[3]))))
 		case "rmdir":
 			r = rawPathCall(unix.SYS_RMDIR, f[1], 0, 0, 0)
+		case "rename":
+			r = rawPairCall(unix.SYS_RENAME, unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], 0, false)
+		case "renameat":
+			r = rawPairCall(unix.SYS_RENAMEAT, dirfd(f[1]), f[2], dirfd(f[3]), f[4], 0, true)
+		case "renameat2":
+			r = rawPairCall(unix.SYS_RENAMEAT2, dirfd(f[1]), f[2], dirfd(f[3]), f[4], uintptr(num(f[5])), true)
+		case "link":
+			r = rawPairCall(unix.SYS_LINK, unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], 0, false)
+		case "linkat":
+			r = rawPairCall(unix.SYS_LINKAT, dirfd(f[1]), f[2], dirfd(f[3]), f[4], uintptr(num(f[5])), true)
+		case "symlink":
+			r = rawPairCall(unix.SYS_SYMLINK, unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], 0, false)
+		case "symlinkat":
+			t, _ := unix.BytePtrFromString(f[1])
+			l, _ := unix.BytePtrFromString(f[3])
+			r = result(unix.Syscall(unix.SYS_SYMLINKAT, uintptr(unsafe.Pointer(t)), uintptr(dirfd(f[2])), uintptr(unsafe.Pointer(l))))
 		case "memfd":
 			fd, err := unix.MemfdCreate(f[1], 0)
 			r = int64(fd)
@@ -101,6 +124,18 @@ func fileOps(ops []string) int {
 func rawPathCall(nr uintptr, path string, a1, a2, a3 uintptr) int64 {
 	p, _ := unix.BytePtrFromString(path)
 	return result(unix.Syscall6(nr, uintptr(unsafe.Pointer(p)), a1, a2, a3, 0, 0))
+}
+
+// rawPairCall makes a two-name call: (old, new) when !at, else
+// (olddirfd, old, newdirfd, new, flags).
+func rawPairCall(nr uintptr, olddirfd int, old string, newdirfd int, new string, flags uintptr, at bool) int64 {
+	o, _ := unix.BytePtrFromString(old)
+	n, _ := unix.BytePtrFromString(new)
+	if !at {
+		return result(unix.Syscall(nr, uintptr(unsafe.Pointer(o)), uintptr(unsafe.Pointer(n)), 0))
+	}
+	return result(unix.Syscall6(nr, uintptr(olddirfd), uintptr(unsafe.Pointer(o)),
+		uintptr(newdirfd), uintptr(unsafe.Pointer(n)), flags, 0))
 }
 
 func result(r1, _ uintptr, errno unix.Errno) int64 {

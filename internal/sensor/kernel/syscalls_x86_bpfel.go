@@ -70,26 +70,69 @@ type syscallsVigilOpen struct {
 	Pad     uint32
 }
 
+type syscallsVigilPath2 struct {
+	_    structs.HostLayout
+	Task struct {
+		_             structs.HostLayout
+		Ktime         uint64
+		StartBoottime uint64
+		CgroupId      uint64
+		Kind          uint32
+		Flags         uint32
+		Pid           uint32
+		Tid           uint32
+		Ppid          uint32
+		Uid           uint32
+		Gid           uint32
+		Euid          uint32
+		Egid          uint32
+		Loginuid      uint32
+		Sid           uint32
+		Tty           uint32
+		Comm          [16]int8
+		Pad           uint32
+		_             [4]byte
+	}
+	Syscall    uint32
+	Olddirfd   int32
+	Newdirfd   int32
+	Pad        uint32
+	Ret        int64
+	Flags      uint64
+	OldLen     uint16
+	NewLen     uint16
+	OldbaseLen uint16
+	NewbaseLen uint16
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	syscallsMapDrops              = "drops"
-	syscallsMapEvents             = "events"
-	syscallsMapScratchMap         = "scratch_map"
-	syscallsMapWalkMap            = "walk_map"
-	syscallsProgTraceExitCreat    = "trace_exit_creat"
-	syscallsProgTraceExitMkdir    = "trace_exit_mkdir"
-	syscallsProgTraceExitMkdirat  = "trace_exit_mkdirat"
-	syscallsProgTraceExitOpen     = "trace_exit_open"
-	syscallsProgTraceExitOpenat   = "trace_exit_openat"
-	syscallsProgTraceExitOpenat2  = "trace_exit_openat2"
-	syscallsProgTraceExitRmdir    = "trace_exit_rmdir"
-	syscallsProgTraceExitUnlink   = "trace_exit_unlink"
-	syscallsProgTraceExitUnlinkat = "trace_exit_unlinkat"
-	syscallsVarAgentTgid          = "agent_tgid"
-	syscallsVarUnusedOpen         = "unused_open"
-	syscallsVarWakeupBytes        = "wakeup_bytes"
+	syscallsMapDrops               = "drops"
+	syscallsMapEvents              = "events"
+	syscallsMapScratchMap          = "scratch_map"
+	syscallsMapWalkMap             = "walk_map"
+	syscallsProgTraceExitCreat     = "trace_exit_creat"
+	syscallsProgTraceExitLink      = "trace_exit_link"
+	syscallsProgTraceExitLinkat    = "trace_exit_linkat"
+	syscallsProgTraceExitMkdir     = "trace_exit_mkdir"
+	syscallsProgTraceExitMkdirat   = "trace_exit_mkdirat"
+	syscallsProgTraceExitOpen      = "trace_exit_open"
+	syscallsProgTraceExitOpenat    = "trace_exit_openat"
+	syscallsProgTraceExitOpenat2   = "trace_exit_openat2"
+	syscallsProgTraceExitRename    = "trace_exit_rename"
+	syscallsProgTraceExitRenameat  = "trace_exit_renameat"
+	syscallsProgTraceExitRenameat2 = "trace_exit_renameat2"
+	syscallsProgTraceExitRmdir     = "trace_exit_rmdir"
+	syscallsProgTraceExitSymlink   = "trace_exit_symlink"
+	syscallsProgTraceExitSymlinkat = "trace_exit_symlinkat"
+	syscallsProgTraceExitUnlink    = "trace_exit_unlink"
+	syscallsProgTraceExitUnlinkat  = "trace_exit_unlinkat"
+	syscallsVarAgentTgid           = "agent_tgid"
+	syscallsVarUnusedOpen          = "unused_open"
+	syscallsVarUnusedPath2         = "unused_path2"
+	syscallsVarWakeupBytes         = "wakeup_bytes"
 )
 
 // loadSyscalls returns the embedded CollectionSpec for syscalls.
@@ -134,15 +177,22 @@ type syscallsSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsProgramSpecs struct {
-	TraceExitCreat    *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
-	TraceExitMkdir    *ebpf.ProgramSpec `ebpf:"trace_exit_mkdir"`
-	TraceExitMkdirat  *ebpf.ProgramSpec `ebpf:"trace_exit_mkdirat"`
-	TraceExitOpen     *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
-	TraceExitOpenat   *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2  *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
-	TraceExitRmdir    *ebpf.ProgramSpec `ebpf:"trace_exit_rmdir"`
-	TraceExitUnlink   *ebpf.ProgramSpec `ebpf:"trace_exit_unlink"`
-	TraceExitUnlinkat *ebpf.ProgramSpec `ebpf:"trace_exit_unlinkat"`
+	TraceExitCreat     *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
+	TraceExitLink      *ebpf.ProgramSpec `ebpf:"trace_exit_link"`
+	TraceExitLinkat    *ebpf.ProgramSpec `ebpf:"trace_exit_linkat"`
+	TraceExitMkdir     *ebpf.ProgramSpec `ebpf:"trace_exit_mkdir"`
+	TraceExitMkdirat   *ebpf.ProgramSpec `ebpf:"trace_exit_mkdirat"`
+	TraceExitOpen      *ebpf.ProgramSpec `ebpf:"trace_exit_open"`
+	TraceExitOpenat    *ebpf.ProgramSpec `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2   *ebpf.ProgramSpec `ebpf:"trace_exit_openat2"`
+	TraceExitRename    *ebpf.ProgramSpec `ebpf:"trace_exit_rename"`
+	TraceExitRenameat  *ebpf.ProgramSpec `ebpf:"trace_exit_renameat"`
+	TraceExitRenameat2 *ebpf.ProgramSpec `ebpf:"trace_exit_renameat2"`
+	TraceExitRmdir     *ebpf.ProgramSpec `ebpf:"trace_exit_rmdir"`
+	TraceExitSymlink   *ebpf.ProgramSpec `ebpf:"trace_exit_symlink"`
+	TraceExitSymlinkat *ebpf.ProgramSpec `ebpf:"trace_exit_symlinkat"`
+	TraceExitUnlink    *ebpf.ProgramSpec `ebpf:"trace_exit_unlink"`
+	TraceExitUnlinkat  *ebpf.ProgramSpec `ebpf:"trace_exit_unlinkat"`
 }
 
 // syscallsMapSpecs contains maps before they are loaded into the kernel.
@@ -161,6 +211,7 @@ type syscallsMapSpecs struct {
 type syscallsVariableSpecs struct {
 	AgentTgid   *ebpf.VariableSpec `ebpf:"agent_tgid"`
 	UnusedOpen  *ebpf.VariableSpec `ebpf:"unused_open"`
+	UnusedPath2 *ebpf.VariableSpec `ebpf:"unused_path2"`
 	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -205,6 +256,7 @@ func (m *syscallsMaps) Close() error {
 type syscallsVariables struct {
 	AgentTgid   *ebpf.Variable `ebpf:"agent_tgid"`
 	UnusedOpen  *ebpf.Variable `ebpf:"unused_open"`
+	UnusedPath2 *ebpf.Variable `ebpf:"unused_path2"`
 	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -212,26 +264,40 @@ type syscallsVariables struct {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsPrograms struct {
-	TraceExitCreat    *ebpf.Program `ebpf:"trace_exit_creat"`
-	TraceExitMkdir    *ebpf.Program `ebpf:"trace_exit_mkdir"`
-	TraceExitMkdirat  *ebpf.Program `ebpf:"trace_exit_mkdirat"`
-	TraceExitOpen     *ebpf.Program `ebpf:"trace_exit_open"`
-	TraceExitOpenat   *ebpf.Program `ebpf:"trace_exit_openat"`
-	TraceExitOpenat2  *ebpf.Program `ebpf:"trace_exit_openat2"`
-	TraceExitRmdir    *ebpf.Program `ebpf:"trace_exit_rmdir"`
-	TraceExitUnlink   *ebpf.Program `ebpf:"trace_exit_unlink"`
-	TraceExitUnlinkat *ebpf.Program `ebpf:"trace_exit_unlinkat"`
+	TraceExitCreat     *ebpf.Program `ebpf:"trace_exit_creat"`
+	TraceExitLink      *ebpf.Program `ebpf:"trace_exit_link"`
+	TraceExitLinkat    *ebpf.Program `ebpf:"trace_exit_linkat"`
+	TraceExitMkdir     *ebpf.Program `ebpf:"trace_exit_mkdir"`
+	TraceExitMkdirat   *ebpf.Program `ebpf:"trace_exit_mkdirat"`
+	TraceExitOpen      *ebpf.Program `ebpf:"trace_exit_open"`
+	TraceExitOpenat    *ebpf.Program `ebpf:"trace_exit_openat"`
+	TraceExitOpenat2   *ebpf.Program `ebpf:"trace_exit_openat2"`
+	TraceExitRename    *ebpf.Program `ebpf:"trace_exit_rename"`
+	TraceExitRenameat  *ebpf.Program `ebpf:"trace_exit_renameat"`
+	TraceExitRenameat2 *ebpf.Program `ebpf:"trace_exit_renameat2"`
+	TraceExitRmdir     *ebpf.Program `ebpf:"trace_exit_rmdir"`
+	TraceExitSymlink   *ebpf.Program `ebpf:"trace_exit_symlink"`
+	TraceExitSymlinkat *ebpf.Program `ebpf:"trace_exit_symlinkat"`
+	TraceExitUnlink    *ebpf.Program `ebpf:"trace_exit_unlink"`
+	TraceExitUnlinkat  *ebpf.Program `ebpf:"trace_exit_unlinkat"`
 }
 
 func (p *syscallsPrograms) Close() error {
 	return _SyscallsClose(
 		p.TraceExitCreat,
+		p.TraceExitLink,
+		p.TraceExitLinkat,
 		p.TraceExitMkdir,
 		p.TraceExitMkdirat,
 		p.TraceExitOpen,
 		p.TraceExitOpenat,
 		p.TraceExitOpenat2,
+		p.TraceExitRename,
+		p.TraceExitRenameat,
+		p.TraceExitRenameat2,
 		p.TraceExitRmdir,
+		p.TraceExitSymlink,
+		p.TraceExitSymlinkat,
 		p.TraceExitUnlink,
 		p.TraceExitUnlinkat,
 	)
