@@ -49,8 +49,11 @@ struct open_args {
 	__u64 how_size;
 	__u64 flags;
 	__u64 mode;
+	__u32 uid;
+	__u32 gid;
 	__s32 dirfd;
-	bool no_fd; /* the call opens no fd: ret is 0 or -errno */
+	bool no_fd;  /* the call opens no fd: ret is 0 or -errno */
+	bool fd_arg; /* dirfd is the call's fd argument: report its file */
 };
 
 /* Syscall argument n (0-5) from the saved user registers. */
@@ -129,6 +132,8 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	r->ino = 0;
 	r->dev = 0;
 	r->i_mode = 0;
+	r->uid = a->uid;
+	r->gid = a->gid;
 	r->_pad = 0;
 
 	/* the name as passed, from the caller's memory */
@@ -142,7 +147,11 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 
 	/* the kernel's side: the opened file, or where a relative name starts */
 	struct path root = task->fs->root;
-	struct file *f = a->no_fd ? NULL : task_fd(task, ret);
+	struct file *f = NULL;
+	if (a->fd_arg)
+		f = task_fd(task, a->dirfd);
+	else if (!a->no_fd)
+		f = task_fd(task, ret);
 	struct dentry *dentry = NULL;
 	struct vfsmount *mnt = NULL;
 	__u32 what = 0;
@@ -301,6 +310,106 @@ int trace_exit_rmdir(struct trace_event_raw_sys_exit *ctx)
 		.no_fd = true,
 	};
 	return emit_open(ctx, VIGIL_SC_RMDIR, &a);
+}
+
+/*
+ * Attribute changes (chmod and chown families). The path-based ones are path
+ * operations; fchmod and fchown report the file behind their fd argument,
+ * as an opened file.
+ */
+
+SEC("tracepoint/syscalls/sys_exit_chmod")
+int trace_exit_chmod(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.mode = (__u32)sys_arg(regs, 1),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_CHMOD, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmod")
+int trace_exit_fchmod(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.mode = (__u32)sys_arg(regs, 1),
+		.fd_arg = true,
+	};
+	return emit_open(ctx, VIGIL_SC_FCHMOD, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmodat")
+int trace_exit_fchmodat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.mode = (__u32)sys_arg(regs, 2),
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_FCHMODAT, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_chown")
+int trace_exit_chown(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.uid = (__u32)sys_arg(regs, 1),
+		.gid = (__u32)sys_arg(regs, 2),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_CHOWN, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_lchown")
+int trace_exit_lchown(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.name = (const char *)sys_arg(regs, 0),
+		.uid = (__u32)sys_arg(regs, 1),
+		.gid = (__u32)sys_arg(regs, 2),
+		.dirfd = AT_FDCWD,
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_LCHOWN, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchown")
+int trace_exit_fchown(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.uid = (__u32)sys_arg(regs, 1),
+		.gid = (__u32)sys_arg(regs, 2),
+		.fd_arg = true,
+	};
+	return emit_open(ctx, VIGIL_SC_FCHOWN, &a);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchownat")
+int trace_exit_fchownat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+	struct open_args a = {
+		.dirfd = (__s32)sys_arg(regs, 0),
+		.name = (const char *)sys_arg(regs, 1),
+		.uid = (__u32)sys_arg(regs, 2),
+		.gid = (__u32)sys_arg(regs, 3),
+		.flags = (__u32)sys_arg(regs, 4),
+		.no_fd = true,
+	};
+	return emit_open(ctx, VIGIL_SC_FCHOWNAT, &a);
 }
 
 /*

@@ -54,6 +54,13 @@ enum vigil_syscall {
 	VIGIL_SC_LINKAT = 21,
 	VIGIL_SC_SYMLINK = 22,
 	VIGIL_SC_SYMLINKAT = 23,
+	VIGIL_SC_CHMOD = 24,
+	VIGIL_SC_FCHMOD = 25,
+	VIGIL_SC_FCHMODAT = 26,
+	VIGIL_SC_CHOWN = 27,
+	VIGIL_SC_LCHOWN = 28,
+	VIGIL_SC_FCHOWN = 29,
+	VIGIL_SC_FCHOWNAT = 30,
 };
 
 enum vigil_flags {
@@ -133,6 +140,11 @@ struct vigil_exit {
  * they open no fd, so ino, dev and i_mode stay 0, ret is 0 or -errno, flags
  * are unlinkat's (AT_REMOVEDIR) and mode mkdir's; the path section is the
  * base directory of a relative name whatever the result.
+ * The attribute changes use it too: CHMOD, FCHMODAT, CHOWN, LCHOWN and
+ * FCHOWNAT as the path operations (mode is chmod's, uid and gid chown's,
+ * flags fchownat's); FCHMOD and FCHOWN pass an fd instead of a name: dirfd
+ * is that fd, name_len 0, and ino, dev, i_mode and the path section
+ * (VIGIL_F_FD_PATH) are its file's, as for an opened file.
  * Followed by name_len + path_len bytes: the path as the caller passed it,
  * read from user memory (NUL-terminated), then path components from the leaf
  * up to the root (each NUL-terminated, as exec's exe) from the kernel: the
@@ -151,6 +163,8 @@ struct vigil_open {
 	__u64 ino;      /* opened file's inode number; 0 on failure */
 	__u32 dev;      /* new_encode_dev() of its superblock's s_dev; 0 on failure */
 	__u32 i_mode;   /* its inode's i_mode (file type and permissions); 0 on failure */
+	__u32 uid;      /* chown family: as passed ((u32)-1: unchanged), else 0 */
+	__u32 gid;      /* chown family: as passed ((u32)-1: unchanged), else 0 */
 	__u16 name_len; /* bytes of the name as passed, NUL included; 0 if unreadable */
 	__u16 path_len; /* bytes of the path components */
 	__u32 _pad;

@@ -164,7 +164,7 @@ func TestRunRuleFires(t *testing.T) {
 // the rules name them.
 func TestBuiltinFileRuleFires(t *testing.T) {
 	a := startAgent(t, "--json")
-	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat unlink unlinkat]"`) {
+	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat unlink unlinkat chmod fchmod fchmodat]"`) {
 		t.Errorf("ready line does not list the captured system calls:\n%s", strings.Join(a.stderr.snapshot(), "\n"))
 	}
 	if err := exec.Command("sh", "-c", "cat /etc/shadow >/dev/null").Run(); err != nil {
@@ -200,6 +200,21 @@ func TestBuiltinFileRuleFires(t *testing.T) {
 	})
 	if !strings.Contains(line, `"vigil":{"event_type":"unlinkat"`) {
 		t.Errorf("alert not from an unlinkat event: %s", line)
+	}
+
+	// Setting the setuid bit with chmod (fchmodat) raises the setuid rule.
+	suid := filepath.Join(t.TempDir(), "suid-"+fmt.Sprint(time.Now().UnixNano()))
+	if err := os.WriteFile(suid, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chmod", "u+s", suid).CombinedOutput(); err != nil {
+		t.Fatalf("chmod: %v %s", err, out)
+	}
+	line = a.stdout.waitLine(t, "setuid alert", func(l string) bool {
+		return strings.Contains(l, `"rule":"Setuid or setgid bit set on a file"`) && strings.Contains(l, `"fs.path.name":"`+suid+`"`)
+	})
+	if !strings.Contains(line, "S_ISUID") {
+		t.Errorf("mode lacks S_ISUID: %s", line)
 	}
 	a.stop(t)
 }

@@ -38,6 +38,13 @@ const (
 	TypeLinkat         // linkat(2)
 	TypeSymlink        // symlink(2)
 	TypeSymlinkat      // symlinkat(2)
+	TypeChmod          // chmod(2)
+	TypeFchmod         // fchmod(2)
+	TypeFchmodat       // fchmodat(2)
+	TypeChown          // chown(2)
+	TypeLchown         // lchown(2)
+	TypeFchown         // fchown(2)
+	TypeFchownat       // fchownat(2)
 	numTypes
 )
 
@@ -67,6 +74,13 @@ var typeNames = [numTypes]string{
 	TypeLinkat:    "linkat",
 	TypeSymlink:   "symlink",
 	TypeSymlinkat: "symlinkat",
+	TypeChmod:     "chmod",
+	TypeFchmod:    "fchmod",
+	TypeFchmodat:  "fchmodat",
+	TypeChown:     "chown",
+	TypeLchown:    "lchown",
+	TypeFchown:    "fchown",
+	TypeFchownat:  "fchownat",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -120,8 +134,20 @@ func (t Type) IsPathPair() bool {
 	return false
 }
 
+// IsAttrChange reports whether t changes a file's mode or owner (the chmod
+// and chown families).
+func (t Type) IsAttrChange() bool {
+	switch t {
+	case TypeChmod, TypeFchmod, TypeFchmodat, TypeChown, TypeLchown, TypeFchown, TypeFchownat:
+		return true
+	}
+	return false
+}
+
 // IsSyscall reports whether events of type t carry a Syscall detail.
-func (t Type) IsSyscall() bool { return t.IsOpen() || t.IsPathOp() || t.IsPathPair() }
+func (t Type) IsSyscall() bool {
+	return t.IsOpen() || t.IsPathOp() || t.IsPathPair() || t.IsAttrChange()
+}
 
 // IsClone reports whether t creates a new task.
 func (t Type) IsClone() bool {

@@ -175,12 +175,12 @@ func (c *Catalog) addEventFields() {
 			}
 			return ev.Type.String(), true
 		}}})
-	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family, for unlink, unlinkat, mkdir, mkdirat and rmdir, and for rename, renameat, renameat2, link, linkat, symlink and symlinkat, \"internal\" for drop events.",
+	c.add(spec{name: "evt.category", kind: KindString, desc: "The event category: \"process\" for exec, clone and procexit events, \"file\" for the open family, for unlink, unlinkat, mkdir, mkdirat and rmdir, for rename, renameat, renameat2, link, linkat, symlink and symlinkat, and for chmod, fchmod, fchmodat, chown, lchown, fchown and fchownat, \"internal\" for drop events.",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			switch {
 			case ev == nil:
 				return "", false
-			case ev.Type.IsOpen() || ev.Type.IsPathOp() || ev.Type.IsPathPair():
+			case ev.Type.IsOpen() || ev.Type.IsPathOp() || ev.Type.IsPathPair() || ev.Type.IsAttrChange():
 				return "file", true
 			case isSyscall(ev.Type) || ev.Type == event.TypeProcExit:
 				return "process", true

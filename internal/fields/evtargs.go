@@ -59,6 +59,19 @@ type argScratch struct {
 		s     string
 		valid bool
 	}
+	// attrMode caches the octal mode of chmod, fchmod and fchmodat, and
+	// its names.
+	attrMode struct {
+		v          uint32
+		raw, names string
+		valid      bool
+	}
+	// attrFlags caches the flags of fchownat.
+	attrFlags struct {
+		v          uint32
+		raw, names string
+		valid      bool
+	}
 	// pairFlags caches the flags of renameat2 and linkat.
 	pairFlags struct {
 		t          event.Type
@@ -537,6 +550,7 @@ func argTables() [][]argDef {
 	open, openat, openat2, creat := openArgTables()
 	unlink, unlinkat, mkdir, mkdirat, rmdir := pathOpArgTables()
 	rename, renameat, renameat2, link, linkat, symlink, symlinkat := pathPairArgTables()
+	chmod, fchmod, fchmodat, chown, lchown, fchown, fchownat := attrArgTables()
 
 	max := event.TypeUnknown
 	for _, t := range event.Types() {
@@ -587,6 +601,20 @@ func argTables() [][]argDef {
 			tables[t] = symlink
 		case t == event.TypeSymlinkat:
 			tables[t] = symlinkat
+		case t == event.TypeChmod:
+			tables[t] = chmod
+		case t == event.TypeFchmod:
+			tables[t] = fchmod
+		case t == event.TypeFchmodat:
+			tables[t] = fchmodat
+		case t == event.TypeChown:
+			tables[t] = chown
+		case t == event.TypeLchown:
+			tables[t] = lchown
+		case t == event.TypeFchown:
+			tables[t] = fchown
+		case t == event.TypeFchownat:
+			tables[t] = fchownat
 		}
 	}
 	return tables

@@ -232,6 +232,7 @@ var rawArgKinds = map[string]Kind{
 	"resolve": KindUint, "dev": KindUint, "ino": KindUint,
 	"olddirfd": KindInt, "newdirfd": KindInt, "olddir": KindInt, "newdir": KindInt, "linkdirfd": KindInt,
 	"oldpath": KindString, "newpath": KindString, "linkpath": KindString, "target": KindString,
+	"filename": KindString, "pathname": KindString, "uid": KindUint, "gid": KindUint,
 }
 
 // rawArgKind returns the kind of evt.rawarg.NAME.
@@ -333,6 +334,9 @@ func rawUint(ev *event.Event, key string) (uint64, bool) {
 	}
 	if ev.Type.IsPathPair() {
 		return rawPathPairUint(ev, key)
+	}
+	if ev.Type.IsAttrChange() {
+		return rawAttrUint(ev, key)
 	}
 	switch key {
 	case "flags":

@@ -21,8 +21,9 @@ import (
 // and fd.ino are <NA>.
 
 // eventFD returns the descriptor an event is about; nil for events without
-// one (exec, clone, procexit, drop, and unlink, unlinkat, mkdir, mkdirat,
-// rmdir, whose Syscall has no FD): Falco's fd fields are <NA> there.
+// one (exec, clone, procexit, drop, and the path calls such as unlink,
+// mkdir, rename, chmod or chown, whose Syscall has no FD): Falco's fd fields
+// are <NA> there. fchmod and fchown carry the descriptor they act on.
 func eventFD(ev *event.Event) *event.FD {
 	if ev == nil || ev.Syscall == nil {
 		return nil
@@ -119,7 +120,7 @@ func devMinor(dev uint32) uint32 { return (dev & 0xff) | ((dev >> 12) & 0xfff00)
 // covers them all.
 func (c *Catalog) addFSPathFields() {
 	c.add(spec{name: "fs.path.name", kind: KindString,
-		desc: "The resolved, absolute path a file system call operates on: for the open family the opened file's path (fd.name), for unlink, unlinkat, mkdir, mkdirat and rmdir their path argument resolved against the cwd or dirfd; <NA> for the calls with two paths (rename, link, symlink: see fs.path.source and fs.path.target).",
+		desc: "The resolved, absolute path a file system call operates on: for the open family the opened file's path (fd.name), for unlink, unlinkat, mkdir, mkdirat and rmdir their path argument resolved against the cwd or dirfd; for chmod, fchmodat, chown, lchown and fchownat their path argument (filename, path, pathname), for fchmod and fchown the name of the descriptor they act on (fd.name); <NA> for the calls with two paths (rename, link, symlink: see fs.path.source and fs.path.target).",
 		acc: Accessor{Str: func(ev *event.Event) (string, bool) {
 			if ev == nil || ev.Syscall == nil {
 				return "", false
@@ -135,6 +136,8 @@ func (c *Catalog) addFSPathFields() {
 						return a.Str, true
 					}
 				}
+			case ev.Type.IsAttrChange():
+				return attrPath(ev)
 			}
 			// rename, link and symlink have two paths: fs.path.source and
 			// fs.path.target, and no fs.path.name, as in Falco.
@@ -183,7 +186,7 @@ func (c *Catalog) addFDFields() {
 	}
 	const failed = " For a failed call, which created no descriptor, "
 
-	fdInt("fd.num", "The number of the file descriptor the event is about: for the open family the new descriptor, and -1 when the call failed (as in Falco, whatever the error).", "",
+	fdInt("fd.num", "The number of the file descriptor the event is about: for the open family the new descriptor, and -1 when the call failed (as in Falco, whatever the error); for fchmod and fchown the descriptor they act on.", "",
 		func(fd *event.FD) (int64, bool) { return fdNum(fd), true })
 	fdStr("fd.type", "The type of the file descriptor: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd, unknown. An open gives file, or directory for a directory."+failed+"<NA>.",
 		func(ev *event.Event, fd *event.FD) (string, bool) {
@@ -207,8 +210,14 @@ func (c *Catalog) addFDFields() {
 		"for a failed one, the path the caller passed resolved against its working directory or dirfd directory, as in Falco.",
 		func(ev *event.Event, fd *event.FD) (string, bool) { return fd.Name, true })
 	var rawCache dedupCache
-	fdStr("fd.nameraw", "The path as the caller passed it, with repeated '/' collapsed, without deriving the absolute path. For a failed open or creat with a relative path, the path resolved against the working directory (fd.name), as in Falco.",
-		func(ev *event.Event, fd *event.FD) (string, bool) { return rawCache.get(fdNameRaw(ev, fd)), true })
+	fdStr("fd.nameraw", "The path as the caller passed it, with repeated '/' collapsed, without deriving the absolute path. For a failed open or creat with a relative path, the path resolved against the working directory (fd.name), as in Falco. <NA> for fchmod and fchown, whose descriptor Vigil knows only by its resolved name.",
+		func(ev *event.Event, fd *event.FD) (string, bool) {
+			if fd.NameRaw == "" && !ev.Type.IsOpen() {
+				// fchmod and fchown: the sensor has only the kernel's name.
+				return "", false
+			}
+			return rawCache.get(fdNameRaw(ev, fd)), true
+		})
 	fdStr("fd.directory", "For a file, the directory that contains it (fd.name up to its last '/'); for a directory, fd.name itself; <NA> for other descriptors. For a failed open, the directory part of the path it was given.",
 		func(ev *event.Event, fd *event.FD) (string, bool) {
 			switch {

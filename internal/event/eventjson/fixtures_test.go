@@ -275,6 +275,44 @@ func fixtures() []fixture {
 		event.Arg{Name: "linkdirfd", Kind: event.ArgFD, Num: -100},
 		event.Arg{Name: "linkpath", Kind: event.ArgPath, Str: "/root/l"})})
 
+	// Calls that change a file's mode or owner: fchmod and fchown carry the
+	// descriptor they act on, the others their resolved path.
+	fs = append(fs, fixture{name: "chmod", ev: pair(27, event.TypeChmod, 0,
+		event.Arg{Name: "filename", Kind: event.ArgPath, Str: "/tmp/x"},
+		event.Arg{Name: "mode", Kind: event.ArgMode, Num: 0o4755})})
+	ev = pair(28, event.TypeFchmod, 0,
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "mode", Kind: event.ArgMode, Num: 0o600})
+	ev.Syscall.FD = &event.FD{Num: 3, Type: event.FDFile, Name: "/etc/shadow", Dev: 2049, Ino: 393731}
+	fs = append(fs, fixture{name: "fchmod", ev: ev})
+	// fchmodat(AT_FDCWD, "bin/tool", 0777) from /root: -EPERM.
+	fs = append(fs, fixture{name: "fchmodat_eperm", ev: pair(29, event.TypeFchmodat, -1,
+		event.Arg{Name: "dirfd", Kind: event.ArgFD, Num: -100},
+		event.Arg{Name: "filename", Kind: event.ArgPath, Str: "/root/bin/tool"},
+		event.Arg{Name: "mode", Kind: event.ArgMode, Num: 0o777})})
+	// chown("/etc/passwd", 0, -1): the gid unchanged.
+	fs = append(fs, fixture{name: "chown", ev: pair(30, event.TypeChown, 0,
+		event.Arg{Name: "path", Kind: event.ArgPath, Str: "/etc/passwd"},
+		event.Arg{Name: "uid", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "gid", Kind: event.ArgUint, Num: 0xffffffff})})
+	fs = append(fs, fixture{name: "lchown_enoent", ev: pair(31, event.TypeLchown, -2,
+		event.Arg{Name: "path", Kind: event.ArgPath, Str: "/tmp/link"},
+		event.Arg{Name: "uid", Kind: event.ArgUint, Num: 1000},
+		event.Arg{Name: "gid", Kind: event.ArgUint, Num: 1000})})
+	ev = pair(32, event.TypeFchown, 0,
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "uid", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "gid", Kind: event.ArgUint, Num: 42})
+	ev.Syscall.FD = &event.FD{Num: 3, Type: event.FDFile, Name: "/etc/shadow", Dev: 2049, Ino: 393731}
+	fs = append(fs, fixture{name: "fchown", ev: ev})
+	// fchownat(5, "f", 0, 0, AT_SYMLINK_NOFOLLOW), 5 being /srv.
+	fs = append(fs, fixture{name: "fchownat", ev: pair(33, event.TypeFchownat, 0,
+		event.Arg{Name: "dirfd", Kind: event.ArgFD, Num: 5},
+		event.Arg{Name: "pathname", Kind: event.ArgPath, Str: "/srv/f"},
+		event.Arg{Name: "uid", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "gid", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "flags", Kind: event.ArgUint, Num: 0x100})})
+
 	// Strings that need escaping, including invalid UTF-8 from the kernel.
 	raw := []string{
 		"quote\" backslash\\ slash/",

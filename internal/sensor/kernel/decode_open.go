@@ -46,6 +46,8 @@ func (d *Decoder) decodeSyscall(raw []byte) (*event.Event, error) {
 		return d.decodePathOp(raw)
 	case scRename, scRenameat, scRenameat2, scLink, scLinkat, scSymlink, scSymlinkat:
 		return d.decodePath2(raw)
+	case scChmod, scFchmod, scFchmodat, scChown, scLchown, scFchown, scFchownat:
+		return d.decodeAttr(raw)
 	default:
 		return nil, malformed("syscall record of unknown syscall %d", sc)
 	}

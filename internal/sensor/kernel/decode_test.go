@@ -205,6 +205,13 @@ func FuzzDecode(f *testing.F) {
 	f.Add(path2Record(scLinkat, 0, 3, -100, 0x400, "f\x00", "/l\x00", "d\x00", "", flagOldBase))
 	f.Add(path2Record(scSymlinkat, -17, -100, 5, 0, "../t\x00", "ln\x00", "", "srv\x00", flagNewBase))
 	f.Add(path2Record(scSymlink, 0, -100, -100, 0, "", "", "", "", 0))
+	f.Add(attrRecord(scChmod, 0, -100, 0, 0o755, 0, 0, "a/f\x00", "tmp\x00", flagBasePath))
+	f.Add(attrRecord(scFchmod, 0, 3, 0, 0o600, 0, 0, "", "f\x00tmp\x00", flagFDPath))
+	f.Add(attrRecord(scFchmodat, -2, 4, 0, 0o644, 0, 0, "x\x00", "", 0))
+	f.Add(attrRecord(scChown, 0, -100, 0, 0, 1000, 0xffffffff, "/a//b\x00", "", 0))
+	f.Add(attrRecord(scLchown, -1, -100, 0, 0, 0, 0, "l\x00", "b\x00a\x00", flagBasePath|flagPathTrunc))
+	f.Add(attrRecord(scFchown, -9, 77, 0, 0, 5, 6, "", "", 0))
+	f.Add(attrRecord(scFchownat, 0, 5, 0x100, 0, 1, 2, "ln\x00", "srv\x00", flagBasePath))
 	f.Add([]byte{1, 2, 3})
 	d := testDecoder()
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -218,7 +225,7 @@ func FuzzDecode(f *testing.F) {
 		if ev.Type == event.TypeUnknown || (ev.Exec == nil && ev.Clone == nil && ev.Exit == nil && ev.Syscall == nil) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
-		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && ev.Type.IsOpen() != (ev.Syscall.FD != nil)) {
+		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && hasFD(ev.Type) != (ev.Syscall.FD != nil)) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
 	})

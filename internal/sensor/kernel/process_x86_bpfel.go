@@ -124,6 +124,13 @@ const (
 	processVigilSyscallVIGIL_SC_LINKAT    processVigilSyscall = 21
 	processVigilSyscallVIGIL_SC_SYMLINK   processVigilSyscall = 22
 	processVigilSyscallVIGIL_SC_SYMLINKAT processVigilSyscall = 23
+	processVigilSyscallVIGIL_SC_CHMOD     processVigilSyscall = 24
+	processVigilSyscallVIGIL_SC_FCHMOD    processVigilSyscall = 25
+	processVigilSyscallVIGIL_SC_FCHMODAT  processVigilSyscall = 26
+	processVigilSyscallVIGIL_SC_CHOWN     processVigilSyscall = 27
+	processVigilSyscallVIGIL_SC_LCHOWN    processVigilSyscall = 28
+	processVigilSyscallVIGIL_SC_FCHOWN    processVigilSyscall = 29
+	processVigilSyscallVIGIL_SC_FCHOWNAT  processVigilSyscall = 30
 )
 
 type processVigilTask struct {

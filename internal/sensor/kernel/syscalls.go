@@ -18,6 +18,8 @@ var supportedSyscalls = []event.Type{
 	event.TypeUnlink, event.TypeUnlinkat, event.TypeMkdir, event.TypeMkdirat, event.TypeRmdir,
 	event.TypeRename, event.TypeRenameat, event.TypeRenameat2, event.TypeLink, event.TypeLinkat,
 	event.TypeSymlink, event.TypeSymlinkat,
+	event.TypeChmod, event.TypeFchmod, event.TypeFchmodat,
+	event.TypeChown, event.TypeLchown, event.TypeFchown, event.TypeFchownat,
 }
 
 // SupportedSyscalls returns the event types Options.Syscalls accepts.
@@ -116,6 +118,20 @@ func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 		return p.TraceExitSymlink
 	case event.TypeSymlinkat:
 		return p.TraceExitSymlinkat
+	case event.TypeChmod:
+		return p.TraceExitChmod
+	case event.TypeFchmod:
+		return p.TraceExitFchmod
+	case event.TypeFchmodat:
+		return p.TraceExitFchmodat
+	case event.TypeChown:
+		return p.TraceExitChown
+	case event.TypeLchown:
+		return p.TraceExitLchown
+	case event.TypeFchown:
+		return p.TraceExitFchown
+	case event.TypeFchownat:
+		return p.TraceExitFchownat
 	}
 	return nil
 }

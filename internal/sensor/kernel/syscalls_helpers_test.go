@@ -36,6 +36,13 @@ import (
 //	linkat|DIRFD|OLD|DIRFD|NEW|FLAGS
 //	symlink|TARGET|LINKPATH
 //	symlinkat|TARGET|DIRFD|LINKPATH
+//	chmod|PATH|MODE                    raw chmod(2), chown(2), lchown(2)
+//	fchmod|FD|MODE
+//	fchmodat|DIRFD|PATH|MODE
+//	chown|PATH|UID|GID                 UID, GID 0xffffffff: unchanged
+//	lchown|PATH|UID|GID
+//	fchown|FD|UID|GID
+//	fchownat|DIRFD|PATH|UID|GID|FLAGS
 //
 // DIRFD is "cwd" (AT_FDCWD) or "$N", the result of operation N. Numbers
 // take Go's prefixes (0o644, 0x241).
@@ -105,6 +112,23 @@ func fileOps(ops []string) int {
 			t, _ := unix.BytePtrFromString(f[1])
 			l, _ := unix.BytePtrFromString(f[3])
 			r = result(unix.Syscall(unix.SYS_SYMLINKAT, uintptr(unsafe.Pointer(t)), uintptr(dirfd(f[2])), uintptr(unsafe.Pointer(l))))
+		case "chmod":
+			r = rawPathCall(unix.SYS_CHMOD, f[1], uintptr(num(f[2])), 0, 0)
+		case "fchmod":
+			r = result(unix.Syscall(unix.SYS_FCHMOD, uintptr(dirfd(f[1])), uintptr(num(f[2])), 0))
+		case "fchmodat":
+			p, _ := unix.BytePtrFromString(f[2])
+			r = result(unix.Syscall(unix.SYS_FCHMODAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)), uintptr(num(f[3]))))
+		case "chown":
+			r = rawPathCall(unix.SYS_CHOWN, f[1], uintptr(num(f[2])), uintptr(num(f[3])), 0)
+		case "lchown":
+			r = rawPathCall(unix.SYS_LCHOWN, f[1], uintptr(num(f[2])), uintptr(num(f[3])), 0)
+		case "fchown":
+			r = result(unix.Syscall(unix.SYS_FCHOWN, uintptr(dirfd(f[1])), uintptr(num(f[2])), uintptr(num(f[3]))))
+		case "fchownat":
+			p, _ := unix.BytePtrFromString(f[2])
+			r = result(unix.Syscall6(unix.SYS_FCHOWNAT, uintptr(dirfd(f[1])), uintptr(unsafe.Pointer(p)),
+				uintptr(num(f[3])), uintptr(num(f[4])), uintptr(num(f[5])), 0))
 		case "memfd":
 			fd, err := unix.MemfdCreate(f[1], 0)
 			r = int64(fd)
@@ -211,10 +235,11 @@ func (c *collector) waitPathOp(t *testing.T, pid int, typ event.Type, path strin
 		if !isType(e, pid, typ) || e.Syscall == nil {
 			return false
 		}
-		a, ok := e.Syscall.Arg("path")
-		if !ok {
-			a, ok = e.Syscall.Arg("name")
+		for _, name := range []string{"path", "name", "filename", "pathname"} {
+			if a, ok := e.Syscall.Arg(name); ok {
+				return a.Str == path
+			}
 		}
-		return ok && a.Str == path
+		return false
 	})
 }

@@ -399,7 +399,7 @@ func TestUnsupportedSyscall(t *testing.T) {
 
 func TestSupportedSyscalls(t *testing.T) {
 	got := SupportedSyscalls()
-	if want := slices.Concat(openFamily, pathOps, pathPairs); !reflect.DeepEqual(got, want) {
+	if want := slices.Concat(openFamily, pathOps, pathPairs, attrChanges); !reflect.DeepEqual(got, want) {
 		t.Errorf("SupportedSyscalls() = %v, want %v", got, want)
 	}
 	got[0] = event.TypeExecve // callers get a copy

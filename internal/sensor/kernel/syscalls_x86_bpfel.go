@@ -65,6 +65,8 @@ type syscallsVigilOpen struct {
 	Ino     uint64
 	Dev     uint32
 	I_mode  uint32
+	Uid     uint32
+	Gid     uint32
 	NameLen uint16
 	PathLen uint16
 	Pad     uint32
@@ -113,7 +115,14 @@ const (
 	syscallsMapEvents              = "events"
 	syscallsMapScratchMap          = "scratch_map"
 	syscallsMapWalkMap             = "walk_map"
+	syscallsProgTraceExitChmod     = "trace_exit_chmod"
+	syscallsProgTraceExitChown     = "trace_exit_chown"
 	syscallsProgTraceExitCreat     = "trace_exit_creat"
+	syscallsProgTraceExitFchmod    = "trace_exit_fchmod"
+	syscallsProgTraceExitFchmodat  = "trace_exit_fchmodat"
+	syscallsProgTraceExitFchown    = "trace_exit_fchown"
+	syscallsProgTraceExitFchownat  = "trace_exit_fchownat"
+	syscallsProgTraceExitLchown    = "trace_exit_lchown"
 	syscallsProgTraceExitLink      = "trace_exit_link"
 	syscallsProgTraceExitLinkat    = "trace_exit_linkat"
 	syscallsProgTraceExitMkdir     = "trace_exit_mkdir"
@@ -177,7 +186,14 @@ type syscallsSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsProgramSpecs struct {
+	TraceExitChmod     *ebpf.ProgramSpec `ebpf:"trace_exit_chmod"`
+	TraceExitChown     *ebpf.ProgramSpec `ebpf:"trace_exit_chown"`
 	TraceExitCreat     *ebpf.ProgramSpec `ebpf:"trace_exit_creat"`
+	TraceExitFchmod    *ebpf.ProgramSpec `ebpf:"trace_exit_fchmod"`
+	TraceExitFchmodat  *ebpf.ProgramSpec `ebpf:"trace_exit_fchmodat"`
+	TraceExitFchown    *ebpf.ProgramSpec `ebpf:"trace_exit_fchown"`
+	TraceExitFchownat  *ebpf.ProgramSpec `ebpf:"trace_exit_fchownat"`
+	TraceExitLchown    *ebpf.ProgramSpec `ebpf:"trace_exit_lchown"`
 	TraceExitLink      *ebpf.ProgramSpec `ebpf:"trace_exit_link"`
 	TraceExitLinkat    *ebpf.ProgramSpec `ebpf:"trace_exit_linkat"`
 	TraceExitMkdir     *ebpf.ProgramSpec `ebpf:"trace_exit_mkdir"`
@@ -264,7 +280,14 @@ type syscallsVariables struct {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsPrograms struct {
+	TraceExitChmod     *ebpf.Program `ebpf:"trace_exit_chmod"`
+	TraceExitChown     *ebpf.Program `ebpf:"trace_exit_chown"`
 	TraceExitCreat     *ebpf.Program `ebpf:"trace_exit_creat"`
+	TraceExitFchmod    *ebpf.Program `ebpf:"trace_exit_fchmod"`
+	TraceExitFchmodat  *ebpf.Program `ebpf:"trace_exit_fchmodat"`
+	TraceExitFchown    *ebpf.Program `ebpf:"trace_exit_fchown"`
+	TraceExitFchownat  *ebpf.Program `ebpf:"trace_exit_fchownat"`
+	TraceExitLchown    *ebpf.Program `ebpf:"trace_exit_lchown"`
 	TraceExitLink      *ebpf.Program `ebpf:"trace_exit_link"`
 	TraceExitLinkat    *ebpf.Program `ebpf:"trace_exit_linkat"`
 	TraceExitMkdir     *ebpf.Program `ebpf:"trace_exit_mkdir"`
@@ -284,7 +307,14 @@ type syscallsPrograms struct {
 
 func (p *syscallsPrograms) Close() error {
 	return _SyscallsClose(
+		p.TraceExitChmod,
+		p.TraceExitChown,
 		p.TraceExitCreat,
+		p.TraceExitFchmod,
+		p.TraceExitFchmodat,
+		p.TraceExitFchown,
+		p.TraceExitFchownat,
+		p.TraceExitLchown,
 		p.TraceExitLink,
 		p.TraceExitLinkat,
 		p.TraceExitMkdir,
