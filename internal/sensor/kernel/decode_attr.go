@@ -24,27 +24,10 @@ const (
 // reported when relative, else the name as passed, cleaned when absolute.
 // fchmod and fchown carry the fd argument in dirfd and its file's path,
 // device, inode and mode as an opened file's: the event has an FD.
-func (d *Decoder) decodeAttr(raw []byte) (*event.Event, error) {
+func (d *Decoder) decodeAttr(raw []byte, typ event.Type) (*event.Event, error) {
 	o, name, comps, err := openSections(raw)
 	if err != nil {
 		return nil, err
-	}
-	var typ event.Type
-	switch o.Syscall {
-	case scChmod:
-		typ = event.TypeChmod
-	case scFchmod:
-		typ = event.TypeFchmod
-	case scFchmodat:
-		typ = event.TypeFchmodat
-	case scChown:
-		typ = event.TypeChown
-	case scLchown:
-		typ = event.TypeLchown
-	case scFchown:
-		typ = event.TypeFchown
-	default:
-		typ = event.TypeFchownat
 	}
 	a := new(attrAlloc)
 	ev := &a.ev

@@ -39,18 +39,12 @@ func (d *Decoder) decodeSyscall(raw []byte) (*event.Event, error) {
 	if len(raw) < taskSize+4 {
 		return nil, malformed("syscall record of %d bytes has no syscall number", len(raw))
 	}
-	switch sc := binary.NativeEndian.Uint32(raw[taskSize:]); sc {
-	case scOpen, scOpenat, scOpenat2, scCreat:
-		return d.decodeOpen(raw)
-	case scUnlink, scUnlinkat, scMkdir, scMkdirat, scRmdir:
-		return d.decodePathOp(raw)
-	case scRename, scRenameat, scRenameat2, scLink, scLinkat, scSymlink, scSymlinkat:
-		return d.decodePath2(raw)
-	case scChmod, scFchmod, scFchmodat, scChown, scLchown, scFchown, scFchownat:
-		return d.decodeAttr(raw)
-	default:
+	sc := binary.NativeEndian.Uint32(raw[taskSize:])
+	k, ok := kindOfSyscall(sc)
+	if !ok {
 		return nil, malformed("syscall record of unknown syscall %d", sc)
 	}
+	return k.decode(d, raw, k.typ)
 }
 
 // openSections checks an open-family record (open or path operation) and
@@ -73,21 +67,10 @@ func openSections(raw []byte) (*syscallsVigilOpen, string, string, error) {
 	return o, name, comps, nil
 }
 
-func (d *Decoder) decodeOpen(raw []byte) (*event.Event, error) {
+func (d *Decoder) decodeOpen(raw []byte, typ event.Type) (*event.Event, error) {
 	o, name, comps, err := openSections(raw)
 	if err != nil {
 		return nil, err
-	}
-	var typ event.Type
-	switch o.Syscall {
-	case scOpen:
-		typ = event.TypeOpen
-	case scOpenat:
-		typ = event.TypeOpenat
-	case scOpenat2:
-		typ = event.TypeOpenat2
-	default:
-		typ = event.TypeCreat
 	}
 	// One allocation for the event and its details.
 	a := new(openAlloc)
@@ -166,23 +149,10 @@ func resolveName(name, base string, haveBase, baseTrunc bool) string {
 // resolved against the base directory the kernel reported when relative
 // (as Falco resolves its FSRELPATH parameters), else the name as passed,
 // cleaned when absolute.
-func (d *Decoder) decodePathOp(raw []byte) (*event.Event, error) {
+func (d *Decoder) decodePathOp(raw []byte, typ event.Type) (*event.Event, error) {
 	o, name, comps, err := openSections(raw)
 	if err != nil {
 		return nil, err
-	}
-	var typ event.Type
-	switch o.Syscall {
-	case scUnlink:
-		typ = event.TypeUnlink
-	case scUnlinkat:
-		typ = event.TypeUnlinkat
-	case scMkdir:
-		typ = event.TypeMkdir
-	case scMkdirat:
-		typ = event.TypeMkdirat
-	default:
-		typ = event.TypeRmdir
 	}
 	a := new(pathOpAlloc)
 	ev := &a.ev

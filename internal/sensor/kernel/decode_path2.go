@@ -40,7 +40,7 @@ func nulCut(s string) string {
 // against the base directory the kernel reported when relative (as Falco
 // resolves its FSRELPATH parameters), else the name as passed, cleaned when
 // absolute; a symlink's target is the link's content, kept as written.
-func (d *Decoder) decodePath2(raw []byte) (*event.Event, error) {
+func (d *Decoder) decodePath2(raw []byte, typ event.Type) (*event.Event, error) {
 	if len(raw) < path2Size {
 		return nil, malformed("path pair record of %d bytes, want at least %d", len(raw), path2Size)
 	}
@@ -55,23 +55,6 @@ func (d *Decoder) decodePath2(raw []byte) (*event.Event, error) {
 	newName, all := nulCut(all[:p.NewLen]), all[p.NewLen:]
 	oldBase, newBase := all[:p.OldbaseLen], all[p.OldbaseLen:]
 
-	var typ event.Type
-	switch p.Syscall {
-	case scRename:
-		typ = event.TypeRename
-	case scRenameat:
-		typ = event.TypeRenameat
-	case scRenameat2:
-		typ = event.TypeRenameat2
-	case scLink:
-		typ = event.TypeLink
-	case scLinkat:
-		typ = event.TypeLinkat
-	case scSymlink:
-		typ = event.TypeSymlink
-	default:
-		typ = event.TypeSymlinkat
-	}
 	a := new(path2Alloc)
 	ev := &a.ev
 	d.fillTask(ev, (*processVigilTask)(unsafe.Pointer(&p.Task)), typ)

@@ -11,39 +11,98 @@ import (
 	"github.com/vigil-sec/vigil/internal/event"
 )
 
-// supportedSyscalls are the system call event types the sensor can capture,
-// in the order Start attaches them.
-var supportedSyscalls = []event.Type{
-	event.TypeOpen, event.TypeOpenat, event.TypeOpenat2, event.TypeCreat,
-	event.TypeUnlink, event.TypeUnlinkat, event.TypeMkdir, event.TypeMkdirat, event.TypeRmdir,
-	event.TypeRename, event.TypeRenameat, event.TypeRenameat2, event.TypeLink, event.TypeLinkat,
-	event.TypeSymlink, event.TypeSymlinkat,
-	event.TypeChmod, event.TypeFchmod, event.TypeFchmodat,
-	event.TypeChown, event.TypeLchown, event.TypeFchown, event.TypeFchownat,
+// syscallDecoder decodes one system call record into an event of typ.
+type syscallDecoder func(d *Decoder, raw []byte, typ event.Type) (*event.Event, error)
+
+// syscallKind is everything the sensor knows about one captured system
+// call: its number on the wire (enum vigil_syscall), its event type, the
+// decoder of its record and its exit program.
+type syscallKind struct {
+	sc     uint32
+	typ    event.Type
+	decode syscallDecoder
+	prog   func(p *syscallsPrograms) *ebpf.Program
+}
+
+// syscallKinds is the one table of captured system calls, in the order
+// Start attaches them: decodeSyscall dispatches on it, the decoders take
+// their event type from it, SupportedSyscalls and syscallProgram derive
+// from it. Read-only.
+var syscallKinds = [...]syscallKind{
+	{scOpen, event.TypeOpen, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpen }},
+	{scOpenat, event.TypeOpenat, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat }},
+	{scOpenat2, event.TypeOpenat2, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat2 }},
+	{scCreat, event.TypeCreat, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitCreat }},
+	{scUnlink, event.TypeUnlink, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlink }},
+	{scUnlinkat, event.TypeUnlinkat, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlinkat }},
+	{scMkdir, event.TypeMkdir, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdir }},
+	{scMkdirat, event.TypeMkdirat, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdirat }},
+	{scRmdir, event.TypeRmdir, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRmdir }},
+	{scRename, event.TypeRename, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRename }},
+	{scRenameat, event.TypeRenameat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat }},
+	{scRenameat2, event.TypeRenameat2, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat2 }},
+	{scLink, event.TypeLink, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLink }},
+	{scLinkat, event.TypeLinkat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLinkat }},
+	{scSymlink, event.TypeSymlink, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlink }},
+	{scSymlinkat, event.TypeSymlinkat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlinkat }},
+	{scChmod, event.TypeChmod, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChmod }},
+	{scFchmod, event.TypeFchmod, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmod }},
+	{scFchmodat, event.TypeFchmodat, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmodat }},
+	{scChown, event.TypeChown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChown }},
+	{scLchown, event.TypeLchown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLchown }},
+	{scFchown, event.TypeFchown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchown }},
+	{scFchownat, event.TypeFchownat, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchownat }},
+}
+
+// kindOfSyscall finds a wire syscall number's entry.
+func kindOfSyscall(sc uint32) (*syscallKind, bool) {
+	for i := range syscallKinds {
+		if syscallKinds[i].sc == sc {
+			return &syscallKinds[i], true
+		}
+	}
+	return nil, false
+}
+
+// kindOfType finds an event type's entry.
+func kindOfType(t event.Type) (*syscallKind, bool) {
+	for i := range syscallKinds {
+		if syscallKinds[i].typ == t {
+			return &syscallKinds[i], true
+		}
+	}
+	return nil, false
 }
 
 // SupportedSyscalls returns the event types Options.Syscalls accepts.
-func SupportedSyscalls() []event.Type { return slices.Clone(supportedSyscalls) }
+func SupportedSyscalls() []event.Type {
+	out := make([]event.Type, len(syscallKinds))
+	for i, k := range syscallKinds {
+		out[i] = k.typ
+	}
+	return out
+}
 
 // checkSyscalls validates the requested types and returns them without
-// duplicates, in supportedSyscalls order.
+// duplicates, in syscallKinds order.
 func checkSyscalls(req []event.Type) ([]event.Type, error) {
+	supported := SupportedSyscalls()
 	var bad []string
 	for _, t := range req {
-		if !slices.Contains(supportedSyscalls, t) {
+		if !slices.Contains(supported, t) {
 			bad = append(bad, t.String())
 		}
 	}
 	if len(bad) > 0 {
-		names := make([]string, len(supportedSyscalls))
-		for i, t := range supportedSyscalls {
+		names := make([]string, len(supported))
+		for i, t := range supported {
 			names[i] = t.String()
 		}
 		return nil, fmt.Errorf("kernel sensor: cannot capture %s (supported system calls: %s)",
 			strings.Join(bad, ", "), strings.Join(names, ", "))
 	}
 	var out []event.Type
-	for _, t := range supportedSyscalls {
+	for _, t := range supported {
 		if slices.Contains(req, t) {
 			out = append(out, t)
 		}
@@ -84,56 +143,11 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 
 // syscallProgram returns the exit program of a supported type.
 func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
-	p := &s.sysObjs.syscallsPrograms
-	switch t {
-	case event.TypeOpen:
-		return p.TraceExitOpen
-	case event.TypeOpenat:
-		return p.TraceExitOpenat
-	case event.TypeOpenat2:
-		return p.TraceExitOpenat2
-	case event.TypeCreat:
-		return p.TraceExitCreat
-	case event.TypeUnlink:
-		return p.TraceExitUnlink
-	case event.TypeUnlinkat:
-		return p.TraceExitUnlinkat
-	case event.TypeMkdir:
-		return p.TraceExitMkdir
-	case event.TypeMkdirat:
-		return p.TraceExitMkdirat
-	case event.TypeRmdir:
-		return p.TraceExitRmdir
-	case event.TypeRename:
-		return p.TraceExitRename
-	case event.TypeRenameat:
-		return p.TraceExitRenameat
-	case event.TypeRenameat2:
-		return p.TraceExitRenameat2
-	case event.TypeLink:
-		return p.TraceExitLink
-	case event.TypeLinkat:
-		return p.TraceExitLinkat
-	case event.TypeSymlink:
-		return p.TraceExitSymlink
-	case event.TypeSymlinkat:
-		return p.TraceExitSymlinkat
-	case event.TypeChmod:
-		return p.TraceExitChmod
-	case event.TypeFchmod:
-		return p.TraceExitFchmod
-	case event.TypeFchmodat:
-		return p.TraceExitFchmodat
-	case event.TypeChown:
-		return p.TraceExitChown
-	case event.TypeLchown:
-		return p.TraceExitLchown
-	case event.TypeFchown:
-		return p.TraceExitFchown
-	case event.TypeFchownat:
-		return p.TraceExitFchownat
+	k, ok := kindOfType(t)
+	if !ok {
+		return nil
 	}
-	return nil
+	return k.prog(&s.sysObjs.syscallsPrograms)
 }
 
 // attachSyscalls attaches the exit tracepoint of each requested system
