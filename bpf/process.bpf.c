@@ -85,6 +85,9 @@ int trace_exec(struct bpf_raw_tracepoint_args *ctx)
 	fill_task(&e->task, task, VIGIL_KIND_EXEC);
 	e->syscall = exec_syscall((__u32)ctx->args[1]);
 	e->_pad = 0;
+	e->exe_ino = 0;
+	e->exe_ctime = 0;
+	e->exe_mtime = 0;
 
 	__u32 off = sizeof(*e);
 	__u32 mark;
@@ -111,6 +114,10 @@ int trace_exec(struct bpf_raw_tracepoint_args *ctx)
 		}
 		if (file_on_upper_layer(exe))
 			e->task.flags |= VIGIL_F_EXE_UPPER;
+		struct inode *inode = BPF_CORE_READ(exe, f_inode);
+		e->exe_ino = BPF_CORE_READ(inode, i_ino);
+		e->exe_ctime = inode_ctime_ns(inode);
+		e->exe_mtime = inode_mtime_ns(inode);
 	}
 	e->exe_len = off - mark;
 

@@ -117,6 +117,41 @@ static __always_inline __u32 task_loginuid(struct task_struct *task)
 	return (__u32)-1;
 }
 
+/* inode ctime and mtime in ns since the epoch. Linux 6.11 split them into
+ * i_[cm]time_sec and _nsec; older kernels keep a struct timespec64 (named
+ * __i_ctime from 6.6). */
+struct inode___pre611 {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
+	struct timespec64 __i_ctime;
+};
+
+static __always_inline __u64 inode_ctime_ns(struct inode *inode)
+{
+	if (bpf_core_field_exists(inode->i_ctime_sec))
+		/* the top bits of i_ctime_nsec are flags (I_CTIME_QUERIED) */
+		return BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ULL +
+		       (BPF_CORE_READ(inode, i_ctime_nsec) & 0x3fffffff);
+	struct inode___pre611 *old = (void *)inode;
+	struct timespec64 ts = {};
+	if (bpf_core_field_exists(old->__i_ctime))
+		BPF_CORE_READ_INTO(&ts, old, __i_ctime);
+	else
+		BPF_CORE_READ_INTO(&ts, old, i_ctime);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __always_inline __u64 inode_mtime_ns(struct inode *inode)
+{
+	if (bpf_core_field_exists(inode->i_mtime_sec))
+		return BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL +
+		       BPF_CORE_READ(inode, i_mtime_nsec);
+	struct inode___pre611 *old = (void *)inode;
+	struct timespec64 ts = {};
+	BPF_CORE_READ_INTO(&ts, old, i_mtime);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* Fills the common head from a task (not necessarily current). */
 static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task,
 				      __u32 kind)
@@ -140,7 +175,9 @@ static __always_inline void fill_task(struct vigil_task *t, struct task_struct *
 	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
 		t->flags |= VIGIL_F_KTHREAD;
 	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), BPF_CORE_READ(task, comm));
-	t->_pad = 0;
+	t->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	t->cap_permitted = BPF_CORE_READ(cred, cap_permitted.val);
+	t->cap_inheritable = BPF_CORE_READ(cred, cap_inheritable.val);
 }
 
 /*
@@ -184,7 +221,9 @@ static __always_inline void fill_current_task(struct vigil_task *t, __u32 kind)
 	if (task->flags & 0x00200000 /* PF_KTHREAD */)
 		t->flags |= VIGIL_F_KTHREAD;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
-	t->_pad = 0;
+	t->cap_effective = cred->cap_effective.val;
+	t->cap_permitted = cred->cap_permitted.val;
+	t->cap_inheritable = cred->cap_inheritable.val;
 }
 
 /* The syscall the current task is in, from its saved registers. */

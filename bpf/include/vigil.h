@@ -61,6 +61,50 @@ enum vigil_syscall {
 	VIGIL_SC_LCHOWN = 28,
 	VIGIL_SC_FCHOWN = 29,
 	VIGIL_SC_FCHOWNAT = 30,
+	/* sockets and descriptors (bpf/net.bpf.c, struct vigil_sock) */
+	VIGIL_SC_SOCKET = 31,
+	VIGIL_SC_CONNECT = 32,
+	VIGIL_SC_ACCEPT = 33,
+	VIGIL_SC_ACCEPT4 = 34,
+	VIGIL_SC_BIND = 35,
+	VIGIL_SC_LISTEN = 36,
+	VIGIL_SC_SENDTO = 37,
+	VIGIL_SC_SENDMSG = 38,
+	VIGIL_SC_RECVFROM = 39,
+	VIGIL_SC_RECVMSG = 40,
+	VIGIL_SC_DUP = 41,
+	VIGIL_SC_DUP2 = 42,
+	VIGIL_SC_DUP3 = 43,
+	/* privileges, namespaces, modules, memory, signals (bpf/misc.bpf.c,
+	 * struct vigil_generic) */
+	VIGIL_SC_PTRACE = 50,
+	VIGIL_SC_INIT_MODULE = 51,
+	VIGIL_SC_FINIT_MODULE = 52,
+	VIGIL_SC_DELETE_MODULE = 53,
+	VIGIL_SC_SETUID = 54,
+	VIGIL_SC_SETGID = 55,
+	VIGIL_SC_SETRESUID = 56,
+	VIGIL_SC_SETRESGID = 57,
+	VIGIL_SC_SETREUID = 58,
+	VIGIL_SC_SETREGID = 59,
+	VIGIL_SC_CAPSET = 60,
+	VIGIL_SC_SETNS = 61,
+	VIGIL_SC_UNSHARE = 62,
+	VIGIL_SC_MOUNT = 63,
+	VIGIL_SC_UMOUNT2 = 64,
+	VIGIL_SC_PIVOT_ROOT = 65,
+	VIGIL_SC_CHROOT = 66,
+	VIGIL_SC_BPF = 67,
+	VIGIL_SC_MEMFD_CREATE = 68,
+	VIGIL_SC_MPROTECT = 69,
+	VIGIL_SC_MMAP = 70,
+	VIGIL_SC_USERFAULTFD = 71,
+	VIGIL_SC_KILL = 72,
+	VIGIL_SC_TKILL = 73,
+	VIGIL_SC_TGKILL = 74,
+	VIGIL_SC_PRCTL = 75,
+	VIGIL_SC_EXECVE_FAIL = 76,   /* execve returned an error */
+	VIGIL_SC_EXECVEAT_FAIL = 77, /* execveat returned an error */
 };
 
 enum vigil_flags {
@@ -99,7 +143,10 @@ struct vigil_task {
 	__u32 sid;
 	__u32 tty;            /* new_encode_dev() of the controlling tty, 0 if none */
 	char comm[VIGIL_COMM_LEN];
-	__u32 _pad;
+	/* capability sets of the task's credentials (kernel_cap_t) */
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
 };
 
 /*
@@ -116,6 +163,11 @@ struct vigil_exec {
 	__u16 filename_len;
 	__u16 args_len;
 	__u32 _pad;
+	/* the executable's inode number and times (ns since the epoch); 0
+	 * when there is no exe */
+	__u64 exe_ino;
+	__u64 exe_ctime;
+	__u64 exe_mtime;
 };
 
 /* Clone record: task is the new task (child). */
@@ -193,6 +245,64 @@ struct vigil_path2 {
 	__u16 new_len;     /* bytes of the new name, NUL included; 0 if unreadable */
 	__u16 oldbase_len; /* bytes of the old name's base path components */
 	__u16 newbase_len; /* bytes of the new name's base path components */
+};
+
+/*
+ * Socket and descriptor record (kind VIGIL_KIND_SYSCALL; syscall SOCKET,
+ * CONNECT, ACCEPT, ACCEPT4, BIND, LISTEN, SENDTO, SENDMSG, RECVFROM, RECVMSG,
+ * DUP, DUP2, DUP3), made at the syscall's exit. It describes the descriptor
+ * the call created or used (the new fd for socket/accept/accept4/dup*, else
+ * the fd argument) as the kernel sees it after the call, plus the address
+ * the caller passed or received.
+ * Followed by path_len bytes: for a unix socket, its sun_path (NUL-
+ * terminated; a leading NUL byte for an abstract name is kept); for a file
+ * descriptor (dup family), the file's path components from the leaf up to
+ * the root (each NUL-terminated, as exec's exe; VIGIL_F_FD_PATH).
+ */
+struct vigil_sock {
+	struct vigil_task task;
+	__u32 syscall;   /* enum vigil_syscall */
+	__s32 fd;        /* the fd argument; -1 for socket */
+	__s64 ret;       /* new fd, byte count, 0, or -errno */
+	__u64 arg;       /* listen: backlog; accept4, dup3: flags; send*, recv*: size */
+	__u64 ino;       /* the described fd's inode number; 0 if none */
+	__u32 dev;       /* new_encode_dev() of its superblock's s_dev */
+	__u32 i_mode;    /* its inode's i_mode */
+	__u16 family;    /* AF_* of the socket (or of the address if no socket) */
+	__u16 type;      /* SOCK_* (socket(2)'s type argument with its flags for socket) */
+	__u16 protocol;  /* IPPROTO_* (socket(2)'s argument for socket; else the sock's) */
+	__u8 state;      /* sk_state (TCP_ESTABLISHED...), 0 if no sock */
+	__u8 fdkind;     /* 0 none, 1 socket, 2 other file */
+	__u8 laddr[16];  /* local address (IPv4 in the first 4 bytes) */
+	__u8 raddr[16];  /* remote address */
+	__u16 lport;     /* host byte order */
+	__u16 rport;
+	__u16 uaddr_family; /* family of the address passed or received, 0 if none */
+	__u16 uport;
+	__u8 uaddr[16];  /* that address (connect, bind, sendto/sendmsg dest, recvfrom/recvmsg source) */
+	__u16 path_len;
+	__u16 _pad2;
+	__u32 _pad3;
+};
+
+/*
+ * Generic record (kind VIGIL_KIND_SYSCALL; syscall PTRACE .. EXECVEAT_FAIL):
+ * the raw arguments, the result, and up to three string sections.
+ * Followed by str_len[0] + str_len[1] + str_len[2] bytes; section i is a
+ * NUL-terminated string read from user memory, or when bit i of kpath is
+ * set, path components from the kernel from the leaf up to the root (each
+ * NUL-terminated, as exec's exe). What each argument and section holds is
+ * per syscall (bpf/misc.bpf.c and internal/sensor/kernel/decode_misc.go).
+ */
+struct vigil_generic {
+	struct vigil_task task;
+	__u32 syscall;  /* enum vigil_syscall */
+	__u32 kpath;    /* bit i: section i is kernel path components */
+	__s64 ret;      /* result: >= 0 or -errno */
+	__u64 args[6];  /* the raw syscall arguments, or values read for them */
+	__u64 extra[4]; /* per-syscall values read from memory (capset data, bpf attr, vma) */
+	__u16 str_len[3];
+	__u16 _pad;
 };
 
 #endif /* VIGIL_H */

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -13,74 +14,152 @@ type Type uint16
 // Event types. The numeric values are internal and may change; the string
 // form (String, ParseType) is the stable, documented one.
 const (
-	TypeUnknown   Type = iota
-	TypeExecve         // execve(2) returned successfully: a new program image
-	TypeExecveat       // execveat(2) returned successfully
-	TypeClone          // clone(2) (or a kernel-internal task creation)
-	TypeClone3         // clone3(2)
-	TypeFork           // fork(2)
-	TypeVfork          // vfork(2)
-	TypeProcExit       // the last thread of a process exited (Falco's procexit)
-	TypeDrop           // the source lost events; Drop says how many
-	TypeOpen           // open(2)
-	TypeOpenat         // openat(2)
-	TypeOpenat2        // openat2(2)
-	TypeCreat          // creat(2)
-	TypeUnlink         // unlink(2)
-	TypeUnlinkat       // unlinkat(2)
-	TypeMkdir          // mkdir(2)
-	TypeMkdirat        // mkdirat(2)
-	TypeRmdir          // rmdir(2)
-	TypeRename         // rename(2)
-	TypeRenameat       // renameat(2)
-	TypeRenameat2      // renameat2(2)
-	TypeLink           // link(2)
-	TypeLinkat         // linkat(2)
-	TypeSymlink        // symlink(2)
-	TypeSymlinkat      // symlinkat(2)
-	TypeChmod          // chmod(2)
-	TypeFchmod         // fchmod(2)
-	TypeFchmodat       // fchmodat(2)
-	TypeChown          // chown(2)
-	TypeLchown         // lchown(2)
-	TypeFchown         // fchown(2)
-	TypeFchownat       // fchownat(2)
+	TypeUnknown      Type = iota
+	TypeExecve            // execve(2) returned successfully: a new program image
+	TypeExecveat          // execveat(2) returned successfully
+	TypeClone             // clone(2) (or a kernel-internal task creation)
+	TypeClone3            // clone3(2)
+	TypeFork              // fork(2)
+	TypeVfork             // vfork(2)
+	TypeProcExit          // the last thread of a process exited (Falco's procexit)
+	TypeDrop              // the source lost events; Drop says how many
+	TypeOpen              // open(2)
+	TypeOpenat            // openat(2)
+	TypeOpenat2           // openat2(2)
+	TypeCreat             // creat(2)
+	TypeUnlink            // unlink(2)
+	TypeUnlinkat          // unlinkat(2)
+	TypeMkdir             // mkdir(2)
+	TypeMkdirat           // mkdirat(2)
+	TypeRmdir             // rmdir(2)
+	TypeRename            // rename(2)
+	TypeRenameat          // renameat(2)
+	TypeRenameat2         // renameat2(2)
+	TypeLink              // link(2)
+	TypeLinkat            // linkat(2)
+	TypeSymlink           // symlink(2)
+	TypeSymlinkat         // symlinkat(2)
+	TypeChmod             // chmod(2)
+	TypeFchmod            // fchmod(2)
+	TypeFchmodat          // fchmodat(2)
+	TypeChown             // chown(2)
+	TypeLchown            // lchown(2)
+	TypeFchown            // fchown(2)
+	TypeFchownat          // fchownat(2)
+	TypeSocket            // socket(2)
+	TypeConnect           // connect(2)
+	TypeAccept            // accept(2)
+	TypeAccept4           // accept4(2)
+	TypeBind              // bind(2)
+	TypeListen            // listen(2)
+	TypeSendto            // sendto(2) on a datagram socket with a destination
+	TypeSendmsg           // sendmsg(2) on a datagram socket with a destination
+	TypeRecvfrom          // recvfrom(2) on a datagram socket with a source
+	TypeRecvmsg           // recvmsg(2) on a datagram socket with a source
+	TypeDup               // dup(2)
+	TypeDup2              // dup2(2)
+	TypeDup3              // dup3(2)
+	TypePtrace            // ptrace(2)
+	TypeInitModule        // init_module(2)
+	TypeFinitModule       // finit_module(2)
+	TypeDeleteModule      // delete_module(2)
+	TypeSetuid            // setuid(2)
+	TypeSetgid            // setgid(2)
+	TypeSetresuid         // setresuid(2)
+	TypeSetresgid         // setresgid(2)
+	TypeSetreuid          // setreuid(2)
+	TypeSetregid          // setregid(2)
+	TypeCapset            // capset(2)
+	TypeSetns             // setns(2)
+	TypeUnshare           // unshare(2)
+	TypeMount             // mount(2)
+	TypeUmount2           // umount2(2)
+	TypePivotRoot         // pivot_root(2)
+	TypeChroot            // chroot(2)
+	TypeBpf               // bpf(2)
+	TypeMemfdCreate       // memfd_create(2)
+	TypeMprotect          // mprotect(2) making memory executable
+	TypeMmap              // mmap(2) of executable memory that is writable or anonymous
+	TypeUserfaultfd       // userfaultfd(2)
+	TypeKill              // kill(2)
+	TypeTkill             // tkill(2)
+	TypeTgkill            // tgkill(2)
+	TypePrctl             // prctl(2)
 	numTypes
 )
 
 var typeNames = [numTypes]string{
-	TypeUnknown:   "unknown",
-	TypeExecve:    "execve",
-	TypeExecveat:  "execveat",
-	TypeClone:     "clone",
-	TypeClone3:    "clone3",
-	TypeFork:      "fork",
-	TypeVfork:     "vfork",
-	TypeProcExit:  "procexit",
-	TypeDrop:      "drop",
-	TypeOpen:      "open",
-	TypeOpenat:    "openat",
-	TypeOpenat2:   "openat2",
-	TypeCreat:     "creat",
-	TypeUnlink:    "unlink",
-	TypeUnlinkat:  "unlinkat",
-	TypeMkdir:     "mkdir",
-	TypeMkdirat:   "mkdirat",
-	TypeRmdir:     "rmdir",
-	TypeRename:    "rename",
-	TypeRenameat:  "renameat",
-	TypeRenameat2: "renameat2",
-	TypeLink:      "link",
-	TypeLinkat:    "linkat",
-	TypeSymlink:   "symlink",
-	TypeSymlinkat: "symlinkat",
-	TypeChmod:     "chmod",
-	TypeFchmod:    "fchmod",
-	TypeFchmodat:  "fchmodat",
-	TypeChown:     "chown",
-	TypeLchown:    "lchown",
-	TypeFchown:    "fchown",
-	TypeFchownat:  "fchownat",
+	TypeUnknown:      "unknown",
+	TypeExecve:       "execve",
+	TypeExecveat:     "execveat",
+	TypeClone:        "clone",
+	TypeClone3:       "clone3",
+	TypeFork:         "fork",
+	TypeVfork:        "vfork",
+	TypeProcExit:     "procexit",
+	TypeDrop:         "drop",
+	TypeOpen:         "open",
+	TypeOpenat:       "openat",
+	TypeOpenat2:      "openat2",
+	TypeCreat:        "creat",
+	TypeUnlink:       "unlink",
+	TypeUnlinkat:     "unlinkat",
+	TypeMkdir:        "mkdir",
+	TypeMkdirat:      "mkdirat",
+	TypeRmdir:        "rmdir",
+	TypeRename:       "rename",
+	TypeRenameat:     "renameat",
+	TypeRenameat2:    "renameat2",
+	TypeLink:         "link",
+	TypeLinkat:       "linkat",
+	TypeSymlink:      "symlink",
+	TypeSymlinkat:    "symlinkat",
+	TypeChmod:        "chmod",
+	TypeFchmod:       "fchmod",
+	TypeFchmodat:     "fchmodat",
+	TypeChown:        "chown",
+	TypeLchown:       "lchown",
+	TypeFchown:       "fchown",
+	TypeFchownat:     "fchownat",
+	TypeSocket:       "socket",
+	TypeConnect:      "connect",
+	TypeAccept:       "accept",
+	TypeAccept4:      "accept4",
+	TypeBind:         "bind",
+	TypeListen:       "listen",
+	TypeSendto:       "sendto",
+	TypeSendmsg:      "sendmsg",
+	TypeRecvfrom:     "recvfrom",
+	TypeRecvmsg:      "recvmsg",
+	TypeDup:          "dup",
+	TypeDup2:         "dup2",
+	TypeDup3:         "dup3",
+	TypePtrace:       "ptrace",
+	TypeInitModule:   "init_module",
+	TypeFinitModule:  "finit_module",
+	TypeDeleteModule: "delete_module",
+	TypeSetuid:       "setuid",
+	TypeSetgid:       "setgid",
+	TypeSetresuid:    "setresuid",
+	TypeSetresgid:    "setresgid",
+	TypeSetreuid:     "setreuid",
+	TypeSetregid:     "setregid",
+	TypeCapset:       "capset",
+	TypeSetns:        "setns",
+	TypeUnshare:      "unshare",
+	TypeMount:        "mount",
+	TypeUmount2:      "umount2",
+	TypePivotRoot:    "pivot_root",
+	TypeChroot:       "chroot",
+	TypeBpf:          "bpf",
+	TypeMemfdCreate:  "memfd_create",
+	TypeMprotect:     "mprotect",
+	TypeMmap:         "mmap",
+	TypeUserfaultfd:  "userfaultfd",
+	TypeKill:         "kill",
+	TypeTkill:        "tkill",
+	TypeTgkill:       "tgkill",
+	TypePrctl:        "prctl",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -144,9 +223,22 @@ func (t Type) IsAttrChange() bool {
 	return false
 }
 
+// IsNet reports whether t is a socket or descriptor call (socket,
+// connect, accept, accept4, bind, listen, sendto, sendmsg, recvfrom,
+// recvmsg, dup, dup2, dup3): its Syscall.FD describes a socket or file.
+func (t Type) IsNet() bool { return t >= TypeSocket && t <= TypeDup3 }
+
+// IsDup reports whether t duplicates a file descriptor.
+func (t Type) IsDup() bool { return t == TypeDup || t == TypeDup2 || t == TypeDup3 }
+
+// IsMisc reports whether t is one of the privilege, namespace, module,
+// memory, signal and process-control calls (ptrace .. prctl).
+func (t Type) IsMisc() bool { return t >= TypePtrace && t <= TypePrctl }
+
 // IsSyscall reports whether events of type t carry a Syscall detail.
+// Exec types carry one too when the exec failed (Syscall.Res < 0).
 func (t Type) IsSyscall() bool {
-	return t.IsOpen() || t.IsPathOp() || t.IsPathPair() || t.IsAttrChange()
+	return t.IsOpen() || t.IsPathOp() || t.IsPathPair() || t.IsAttrChange() || t.IsNet() || t.IsMisc()
 }
 
 // IsClone reports whether t creates a new task.
@@ -208,6 +300,15 @@ type Process struct {
 	StartTime time.Time // when the process (thread group) was created
 	CgroupID  uint64    // cgroup v2 id of the acting task
 
+	// Capability sets of the acting task (kernel_cap_t bit masks, bit N
+	// is capability N: CAP_CHOWN is bit 0).
+	CapEffective, CapPermitted, CapInheritable uint64
+
+	// ExeIno is the executable's inode number, ExeCtime and ExeMtime its
+	// status change and modification times; zero when unknown.
+	ExeIno             uint64
+	ExeCtime, ExeMtime time.Time
+
 	ExeUpperLayer bool // executable is on an overlayfs upper layer
 	ExeFromMemfd  bool // executable is a memfd (memfd_create)
 	ExeDeleted    bool // executable file was unlinked when it ran
@@ -225,7 +326,9 @@ type Ancestor struct {
 	Args   []string
 }
 
-// Exec details a successful execve/execveat.
+// Exec details an execve/execveat. A successful exec has no Syscall
+// detail; a failed one (the caller's image unchanged) has Syscall with
+// Res < 0 and Process describes the caller.
 type Exec struct {
 	// Filename is the path as the caller passed it to exec (may be
 	// relative, or /dev/fd/N for fexecve); Process.Exe is the resolved one.
@@ -309,15 +412,35 @@ type ArgKind uint8
 
 // Argument kinds.
 const (
-	ArgInt       ArgKind = iota + 1 // Num, signed decimal
-	ArgUint                         // Num as uint64, decimal
-	ArgFD                           // Num, a file descriptor (AT_FDCWD is -100)
-	ArgPath                         // Str, a path as passed
-	ArgString                       // Str
-	ArgOpenFlags                    // Num, open(2) flags: rendered O_RDONLY|O_CLOEXEC...
-	ArgMode                         // Num, file mode bits: rendered in octal
-	ArgResolve                      // Num, openat2 resolve flags: RESOLVE_*
-	ArgErrno                        // Num, a result: 0 or -errno
+	ArgInt         ArgKind = iota + 1 // Num, signed decimal
+	ArgUint                           // Num as uint64, decimal
+	ArgFD                             // Num, a file descriptor (AT_FDCWD is -100)
+	ArgPath                           // Str, a path as passed
+	ArgString                         // Str
+	ArgOpenFlags                      // Num, open(2) flags: rendered O_RDONLY|O_CLOEXEC...
+	ArgMode                           // Num, file mode bits: rendered in octal
+	ArgResolve                        // Num, openat2 resolve flags: RESOLVE_*
+	ArgErrno                          // Num, a result: 0 or -errno
+	ArgSockFamily                     // Num, AF_*: rendered AF_INET...
+	ArgSockType                       // Num, SOCK_* with SOCK_NONBLOCK|SOCK_CLOEXEC
+	ArgSockAddr                       // Str, an address rendered as Falco does (1.2.3.4:80, /path)
+	ArgTuple                          // Str, a socket tuple (1.2.3.4:5->6.7.8.9:80)
+	ArgPtraceReq                      // Num, PTRACE_*
+	ArgSignal                         // Num, a signal number: rendered SIGKILL...
+	ArgCloneFlags                     // Num, CLONE_* (unshare, setns nstype, clone)
+	ArgMountFlags                     // Num, MS_*
+	ArgUmountFlags                    // Num, MNT_FORCE|MNT_DETACH|...
+	ArgProt                           // Num, PROT_*
+	ArgMmapFlags                      // Num, MAP_*
+	ArgPrctlOption                    // Num, PR_*
+	ArgBpfCmd                         // Num, BPF_* command
+	ArgCapSet                         // Num, a capability set: CAP_CHOWN CAP_KILL...
+	ArgHex                            // Num, an address or opaque value: 0x...
+	ArgMemfdFlags                     // Num, MFD_*
+	ArgModuleFlags                    // Num, MODULE_INIT_* (finit_module) or O_* (delete_module)
+	ArgUID                            // Num, a user id ((u32)-1 shown as -1)
+	ArgGID                            // Num, a group id
+	ArgFlags                          // Num, call-specific flags rendered as a number
 )
 
 // Arg is one system call argument.
@@ -390,4 +513,44 @@ type FD struct {
 	// Dev and Ino identify the opened file (0 when unknown).
 	Dev uint32
 	Ino uint64
+	// Sock describes a socket descriptor (Type FDIPv4, FDIPv6, FDUnix,
+	// FDNetlink...); nil for other descriptors.
+	Sock *Socket
+}
+
+// SockRole says which end of a connection the acting process is.
+type SockRole uint8
+
+// Socket roles. Falco's fd.sip/fd.cip name the server and client ends:
+// connect and sendto make the caller the client, accept, bind, listen and
+// recvfrom the server.
+const (
+	RoleUnknown SockRole = iota
+	RoleClient
+	RoleServer
+)
+
+// Socket is what Vigil knows about a socket descriptor after the call.
+type Socket struct {
+	Family uint16 // AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET...
+	// Type is SOCK_STREAM, SOCK_DGRAM, SOCK_RAW... (without flags).
+	Type uint16
+	// Proto is the layer-4 protocol: IPPROTO_TCP (6), IPPROTO_UDP (17),
+	// IPPROTO_ICMP (1), IPPROTO_RAW (255)...; 0 when unknown.
+	Proto uint16
+	// Local and Remote are the socket's endpoints for IP sockets (Remote
+	// is the address the call passed or received when the socket has no
+	// peer: sendto's destination, recvfrom's source); invalid when unknown.
+	Local, Remote netip.AddrPort
+	Role          SockRole
+	// Connected is set when the socket has a peer (TCP established or a
+	// connected datagram socket).
+	Connected bool
+	// Path is a unix socket's path (sun_path; an abstract name starts with
+	// '@').
+	Path string
+	// NameChanged is set when this event gave the descriptor a name it did
+	// not have before (a datagram socket's new destination): Falco's
+	// fd.name_changed.
+	NameChanged bool
 }

@@ -33,6 +33,8 @@ type entry struct {
 
 	uid, gid, euid, egid, loginUID, sid, tty uint32
 	cgroup                                   uint64
+	// the executable's inode number and times (Unix ns), 0 when unknown
+	exeIno, exeCtime, exeMtime uint64
 }
 
 // list is a doubly linked list of slots.
@@ -73,6 +75,23 @@ func (e *entry) setImage(p *event.Process) {
 	e.args = p.Args
 	e.cwd = p.Cwd
 	e.flags = flagsOf(p)
+	e.exeIno = p.ExeIno
+	e.exeCtime = unixNs(p.ExeCtime)
+	e.exeMtime = unixNs(p.ExeMtime)
+}
+
+func unixNs(t time.Time) uint64 {
+	if t.IsZero() {
+		return 0
+	}
+	return uint64(t.UnixNano())
+}
+
+func fromUnixNs(ns uint64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(ns))
 }
 
 // setLive stores the attributes of p that change during a process's life.
@@ -116,6 +135,11 @@ func (e *entry) fillImage(p *event.Process) {
 	p.ExeUpperLayer = p.ExeUpperLayer || e.flags&flagExeUpper != 0
 	p.ExeFromMemfd = p.ExeFromMemfd || e.flags&flagExeMemfd != 0
 	p.ExeDeleted = p.ExeDeleted || e.flags&flagExeDeleted != 0
+	if p.ExeIno == 0 && p.ExeCtime.IsZero() && p.ExeMtime.IsZero() {
+		p.ExeIno = e.exeIno
+		p.ExeCtime = fromUnixNs(e.exeCtime)
+		p.ExeMtime = fromUnixNs(e.exeMtime)
+	}
 	if p.StartTime.IsZero() {
 		p.StartTime = e.start
 	}
@@ -144,6 +168,10 @@ func (e *entry) process() event.Process {
 		TTY:       e.tty,
 		StartTime: e.start,
 		CgroupID:  e.cgroup,
+
+		ExeIno:   e.exeIno,
+		ExeCtime: fromUnixNs(e.exeCtime),
+		ExeMtime: fromUnixNs(e.exeMtime),
 	}
 	setFlags(&p, e.flags)
 	return p

@@ -288,7 +288,7 @@ func (t *Table) Apply(ev *event.Event) {
 
 	var i int32
 	switch {
-	case ev.Type.IsExec():
+	case ev.Type.IsExec() && (ev.Syscall == nil || ev.Syscall.Res >= 0):
 		i = t.exec(ev)
 	case ev.Type.IsClone() && (ev.Clone == nil || !ev.Clone.Thread):
 		i = t.clone(ev)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -130,6 +131,10 @@ func (d *Decoder) fillTask(ev *event.Event, t *processVigilTask, typ event.Type)
 		TTY:       t.Tty,
 		StartTime: d.Clock.Wall(t.StartBoottime),
 		CgroupID:  t.CgroupId,
+
+		CapEffective:   t.CapEffective,
+		CapPermitted:   t.CapPermitted,
+		CapInheritable: t.CapInheritable,
 	}
 }
 
@@ -173,6 +178,13 @@ func (d *Decoder) decodeExec(raw []byte) (*event.Event, error) {
 	p.ExeUpperLayer = f&flagExeUpper != 0
 	p.ExeFromMemfd = f&flagExeMemfd != 0
 	p.ExeDeleted = f&flagExeDeleted != 0
+	p.ExeIno = e.ExeIno
+	if e.ExeCtime != 0 {
+		p.ExeCtime = time.Unix(0, int64(e.ExeCtime))
+	}
+	if e.ExeMtime != 0 {
+		p.ExeMtime = time.Unix(0, int64(e.ExeMtime))
+	}
 	p.ExecID = event.NewExecID(d.BootID, p.PID, e.Task.Ktime)
 	ev.Exec = &event.Exec{Filename: strings.TrimRight(filename, "\x00")}
 	return ev, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,6 +86,10 @@ func runHelper(mode string, args []string) int {
 		return fileOps(args)
 	case "openloop":
 		return openLoop(args)
+	case "netops":
+		return netOps(args)
+	case "miscops":
+		return miscOps(args)
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 	return 2
@@ -255,4 +260,35 @@ func execveat(fd int, argv, envv []string) error {
 	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])), unix.AT_EMPTY_PATH, 0)
 	return errno
+}
+
+// selfCaps returns the test process's effective, permitted and inheritable
+// capability sets from /proc/self/status.
+func selfCaps(t *testing.T) (eff, prm, inh uint64) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		switch k {
+		case "CapEff":
+			eff = n
+		case "CapPrm":
+			prm = n
+		case "CapInh":
+			inh = n
+		default:
+			continue
+		}
+		if err != nil {
+			t.Fatalf("/proc/self/status %s: %v", k, err)
+		}
+	}
+	return eff, prm, inh
 }

@@ -57,6 +57,9 @@ type processVigilExec struct {
 	FilenameLen uint16
 	ArgsLen     uint16
 	Pad         uint32
+	ExeIno      uint64
+	ExeCtime    uint64
+	ExeMtime    uint64
 }
 
 type processVigilExit struct {
@@ -100,59 +103,101 @@ const (
 type processVigilSyscall uint32
 
 const (
-	processVigilSyscallVIGIL_SC_NONE      processVigilSyscall = 0
-	processVigilSyscallVIGIL_SC_EXECVE    processVigilSyscall = 1
-	processVigilSyscallVIGIL_SC_EXECVEAT  processVigilSyscall = 2
-	processVigilSyscallVIGIL_SC_CLONE     processVigilSyscall = 3
-	processVigilSyscallVIGIL_SC_CLONE3    processVigilSyscall = 4
-	processVigilSyscallVIGIL_SC_FORK      processVigilSyscall = 5
-	processVigilSyscallVIGIL_SC_VFORK     processVigilSyscall = 6
-	processVigilSyscallVIGIL_SC_OTHER     processVigilSyscall = 7
-	processVigilSyscallVIGIL_SC_OPEN      processVigilSyscall = 8
-	processVigilSyscallVIGIL_SC_OPENAT    processVigilSyscall = 9
-	processVigilSyscallVIGIL_SC_OPENAT2   processVigilSyscall = 10
-	processVigilSyscallVIGIL_SC_CREAT     processVigilSyscall = 11
-	processVigilSyscallVIGIL_SC_UNLINK    processVigilSyscall = 12
-	processVigilSyscallVIGIL_SC_UNLINKAT  processVigilSyscall = 13
-	processVigilSyscallVIGIL_SC_MKDIR     processVigilSyscall = 14
-	processVigilSyscallVIGIL_SC_MKDIRAT   processVigilSyscall = 15
-	processVigilSyscallVIGIL_SC_RMDIR     processVigilSyscall = 16
-	processVigilSyscallVIGIL_SC_RENAME    processVigilSyscall = 17
-	processVigilSyscallVIGIL_SC_RENAMEAT  processVigilSyscall = 18
-	processVigilSyscallVIGIL_SC_RENAMEAT2 processVigilSyscall = 19
-	processVigilSyscallVIGIL_SC_LINK      processVigilSyscall = 20
-	processVigilSyscallVIGIL_SC_LINKAT    processVigilSyscall = 21
-	processVigilSyscallVIGIL_SC_SYMLINK   processVigilSyscall = 22
-	processVigilSyscallVIGIL_SC_SYMLINKAT processVigilSyscall = 23
-	processVigilSyscallVIGIL_SC_CHMOD     processVigilSyscall = 24
-	processVigilSyscallVIGIL_SC_FCHMOD    processVigilSyscall = 25
-	processVigilSyscallVIGIL_SC_FCHMODAT  processVigilSyscall = 26
-	processVigilSyscallVIGIL_SC_CHOWN     processVigilSyscall = 27
-	processVigilSyscallVIGIL_SC_LCHOWN    processVigilSyscall = 28
-	processVigilSyscallVIGIL_SC_FCHOWN    processVigilSyscall = 29
-	processVigilSyscallVIGIL_SC_FCHOWNAT  processVigilSyscall = 30
+	processVigilSyscallVIGIL_SC_NONE          processVigilSyscall = 0
+	processVigilSyscallVIGIL_SC_EXECVE        processVigilSyscall = 1
+	processVigilSyscallVIGIL_SC_EXECVEAT      processVigilSyscall = 2
+	processVigilSyscallVIGIL_SC_CLONE         processVigilSyscall = 3
+	processVigilSyscallVIGIL_SC_CLONE3        processVigilSyscall = 4
+	processVigilSyscallVIGIL_SC_FORK          processVigilSyscall = 5
+	processVigilSyscallVIGIL_SC_VFORK         processVigilSyscall = 6
+	processVigilSyscallVIGIL_SC_OTHER         processVigilSyscall = 7
+	processVigilSyscallVIGIL_SC_OPEN          processVigilSyscall = 8
+	processVigilSyscallVIGIL_SC_OPENAT        processVigilSyscall = 9
+	processVigilSyscallVIGIL_SC_OPENAT2       processVigilSyscall = 10
+	processVigilSyscallVIGIL_SC_CREAT         processVigilSyscall = 11
+	processVigilSyscallVIGIL_SC_UNLINK        processVigilSyscall = 12
+	processVigilSyscallVIGIL_SC_UNLINKAT      processVigilSyscall = 13
+	processVigilSyscallVIGIL_SC_MKDIR         processVigilSyscall = 14
+	processVigilSyscallVIGIL_SC_MKDIRAT       processVigilSyscall = 15
+	processVigilSyscallVIGIL_SC_RMDIR         processVigilSyscall = 16
+	processVigilSyscallVIGIL_SC_RENAME        processVigilSyscall = 17
+	processVigilSyscallVIGIL_SC_RENAMEAT      processVigilSyscall = 18
+	processVigilSyscallVIGIL_SC_RENAMEAT2     processVigilSyscall = 19
+	processVigilSyscallVIGIL_SC_LINK          processVigilSyscall = 20
+	processVigilSyscallVIGIL_SC_LINKAT        processVigilSyscall = 21
+	processVigilSyscallVIGIL_SC_SYMLINK       processVigilSyscall = 22
+	processVigilSyscallVIGIL_SC_SYMLINKAT     processVigilSyscall = 23
+	processVigilSyscallVIGIL_SC_CHMOD         processVigilSyscall = 24
+	processVigilSyscallVIGIL_SC_FCHMOD        processVigilSyscall = 25
+	processVigilSyscallVIGIL_SC_FCHMODAT      processVigilSyscall = 26
+	processVigilSyscallVIGIL_SC_CHOWN         processVigilSyscall = 27
+	processVigilSyscallVIGIL_SC_LCHOWN        processVigilSyscall = 28
+	processVigilSyscallVIGIL_SC_FCHOWN        processVigilSyscall = 29
+	processVigilSyscallVIGIL_SC_FCHOWNAT      processVigilSyscall = 30
+	processVigilSyscallVIGIL_SC_SOCKET        processVigilSyscall = 31
+	processVigilSyscallVIGIL_SC_CONNECT       processVigilSyscall = 32
+	processVigilSyscallVIGIL_SC_ACCEPT        processVigilSyscall = 33
+	processVigilSyscallVIGIL_SC_ACCEPT4       processVigilSyscall = 34
+	processVigilSyscallVIGIL_SC_BIND          processVigilSyscall = 35
+	processVigilSyscallVIGIL_SC_LISTEN        processVigilSyscall = 36
+	processVigilSyscallVIGIL_SC_SENDTO        processVigilSyscall = 37
+	processVigilSyscallVIGIL_SC_SENDMSG       processVigilSyscall = 38
+	processVigilSyscallVIGIL_SC_RECVFROM      processVigilSyscall = 39
+	processVigilSyscallVIGIL_SC_RECVMSG       processVigilSyscall = 40
+	processVigilSyscallVIGIL_SC_DUP           processVigilSyscall = 41
+	processVigilSyscallVIGIL_SC_DUP2          processVigilSyscall = 42
+	processVigilSyscallVIGIL_SC_DUP3          processVigilSyscall = 43
+	processVigilSyscallVIGIL_SC_PTRACE        processVigilSyscall = 50
+	processVigilSyscallVIGIL_SC_INIT_MODULE   processVigilSyscall = 51
+	processVigilSyscallVIGIL_SC_FINIT_MODULE  processVigilSyscall = 52
+	processVigilSyscallVIGIL_SC_DELETE_MODULE processVigilSyscall = 53
+	processVigilSyscallVIGIL_SC_SETUID        processVigilSyscall = 54
+	processVigilSyscallVIGIL_SC_SETGID        processVigilSyscall = 55
+	processVigilSyscallVIGIL_SC_SETRESUID     processVigilSyscall = 56
+	processVigilSyscallVIGIL_SC_SETRESGID     processVigilSyscall = 57
+	processVigilSyscallVIGIL_SC_SETREUID      processVigilSyscall = 58
+	processVigilSyscallVIGIL_SC_SETREGID      processVigilSyscall = 59
+	processVigilSyscallVIGIL_SC_CAPSET        processVigilSyscall = 60
+	processVigilSyscallVIGIL_SC_SETNS         processVigilSyscall = 61
+	processVigilSyscallVIGIL_SC_UNSHARE       processVigilSyscall = 62
+	processVigilSyscallVIGIL_SC_MOUNT         processVigilSyscall = 63
+	processVigilSyscallVIGIL_SC_UMOUNT2       processVigilSyscall = 64
+	processVigilSyscallVIGIL_SC_PIVOT_ROOT    processVigilSyscall = 65
+	processVigilSyscallVIGIL_SC_CHROOT        processVigilSyscall = 66
+	processVigilSyscallVIGIL_SC_BPF           processVigilSyscall = 67
+	processVigilSyscallVIGIL_SC_MEMFD_CREATE  processVigilSyscall = 68
+	processVigilSyscallVIGIL_SC_MPROTECT      processVigilSyscall = 69
+	processVigilSyscallVIGIL_SC_MMAP          processVigilSyscall = 70
+	processVigilSyscallVIGIL_SC_USERFAULTFD   processVigilSyscall = 71
+	processVigilSyscallVIGIL_SC_KILL          processVigilSyscall = 72
+	processVigilSyscallVIGIL_SC_TKILL         processVigilSyscall = 73
+	processVigilSyscallVIGIL_SC_TGKILL        processVigilSyscall = 74
+	processVigilSyscallVIGIL_SC_PRCTL         processVigilSyscall = 75
+	processVigilSyscallVIGIL_SC_EXECVE_FAIL   processVigilSyscall = 76
+	processVigilSyscallVIGIL_SC_EXECVEAT_FAIL processVigilSyscall = 77
 )
 
 type processVigilTask struct {
-	_             structs.HostLayout
-	Ktime         uint64
-	StartBoottime uint64
-	CgroupId      uint64
-	Kind          uint32
-	Flags         uint32
-	Pid           uint32
-	Tid           uint32
-	Ppid          uint32
-	Uid           uint32
-	Gid           uint32
-	Euid          uint32
-	Egid          uint32
-	Loginuid      uint32
-	Sid           uint32
-	Tty           uint32
-	Comm          [16]int8
-	Pad           uint32
-	_             [4]byte
+	_              structs.HostLayout
+	Ktime          uint64
+	StartBoottime  uint64
+	CgroupId       uint64
+	Kind           uint32
+	Flags          uint32
+	Pid            uint32
+	Tid            uint32
+	Ppid           uint32
+	Uid            uint32
+	Gid            uint32
+	Euid           uint32
+	Egid           uint32
+	Loginuid       uint32
+	Sid            uint32
+	Tty            uint32
+	Comm           [16]int8
+	CapEffective   uint64
+	CapPermitted   uint64
+	CapInheritable uint64
 }
 
 // Names of all BPF objects in the ELF.

@@ -67,13 +67,13 @@ type Sensor struct {
 	log    *slog.Logger
 	objs   processObjects
 	loaded bool
-	// syscalls object: loaded when Options.Syscalls is not empty
-	sysObjs   syscallsObjects
-	sysLoaded bool
-	syscalls  []event.Type
-	links     []link.Link
-	reader    *ringbuf.Reader
-	decoder   Decoder
+	// system call objects: each loaded when Options.Syscalls asks for one
+	// of its calls
+	sys      sysObjects
+	syscalls []event.Type
+	links    []link.Link
+	reader   *ringbuf.Reader
+	decoder  Decoder
 
 	records, bytes, decodeErrs atomic.Uint64
 	mu                         sync.Mutex
@@ -377,11 +377,8 @@ func (s *Sensor) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if s.sysLoaded {
-		if err := s.sysObjs.Close(); err != nil {
-			errs = append(errs, err)
-		}
-		s.sysLoaded = false
+	if err := s.sys.close(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.loaded {
 		if err := s.objs.Close(); err != nil {

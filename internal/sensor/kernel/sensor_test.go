@@ -64,6 +64,11 @@ func TestExecEventExact(t *testing.T) {
 		v, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 32)
 		loginuid = uint32(v)
 	}
+	var exeStat syscall.Stat_t
+	if err := syscall.Stat(exe, &exeStat); err != nil {
+		t.Fatal(err)
+	}
+	capEff, capPrm, capInh := selfCaps(t)
 	want := event.Process{
 		PID:       uint32(pid),
 		TID:       uint32(pid),
@@ -82,6 +87,14 @@ func TestExecEventExact(t *testing.T) {
 		TTY:       uint32(tty),
 		StartTime: ev.Process.StartTime, // checked below
 		CgroupID:  cgStat.Ino,
+
+		// root keeps its capability sets across exec
+		CapEffective:   capEff,
+		CapPermitted:   capPrm,
+		CapInheritable: capInh,
+		ExeIno:         exeStat.Ino,
+		ExeCtime:       time.Unix(exeStat.Ctim.Unix()),
+		ExeMtime:       time.Unix(exeStat.Mtim.Unix()),
 	}
 	if !reflect.DeepEqual(ev.Process, want) {
 		t.Errorf("process:\n got %+v\nwant %+v", ev.Process, want)

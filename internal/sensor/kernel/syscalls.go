@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,37 +22,94 @@ type syscallKind struct {
 	sc     uint32
 	typ    event.Type
 	decode syscallDecoder
-	prog   func(p *syscallsPrograms) *ebpf.Program
+	prog   progRef
+}
+
+// bpfGroup names the BPF object a system call's program lives in.
+type bpfGroup int
+
+const (
+	groupFile bpfGroup = iota // bpf/syscalls.bpf.c
+	groupNet                  // bpf/net.bpf.c
+	groupMisc                 // bpf/misc.bpf.c
+	numGroups
+)
+
+var groupNames = [numGroups]string{"syscalls", "net", "misc"}
+
+// progRef locates a system call's exit program: its object, and the
+// program within that object once loaded.
+type progRef struct {
+	group bpfGroup
+	get   func(o *sysObjects) *ebpf.Program
+}
+
+func file(get func(p *syscallsPrograms) *ebpf.Program) progRef {
+	return progRef{groupFile, func(o *sysObjects) *ebpf.Program { return get(&o.file.syscallsPrograms) }}
+}
+
+func netProg(get func(p *netPrograms) *ebpf.Program) progRef {
+	return progRef{groupNet, func(o *sysObjects) *ebpf.Program { return get(&o.net.netPrograms) }}
+}
+
+func miscProg(get func(p *miscPrograms) *ebpf.Program) progRef {
+	return progRef{groupMisc, func(o *sysObjects) *ebpf.Program { return get(&o.misc.miscPrograms) }}
+}
+
+// sysObjects are the loaded system call objects; loaded[g] says which.
+type sysObjects struct {
+	file   syscallsObjects
+	net    netObjects
+	misc   miscObjects
+	loaded [numGroups]bool
+}
+
+// close releases the loaded objects.
+func (o *sysObjects) close() error {
+	var errs []error
+	closers := [numGroups]interface{ Close() error }{&o.file, &o.net, &o.misc}
+	for g, c := range closers {
+		if o.loaded[g] {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close %s objects: %w", groupNames[g], err))
+			}
+			o.loaded[g] = false
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // syscallKinds is the one table of captured system calls, in the order
 // Start attaches them: decodeSyscall dispatches on it, the decoders take
 // their event type from it, SupportedSyscalls and syscallProgram derive
 // from it. Read-only.
-var syscallKinds = [...]syscallKind{
-	{scOpen, event.TypeOpen, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpen }},
-	{scOpenat, event.TypeOpenat, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat }},
-	{scOpenat2, event.TypeOpenat2, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat2 }},
-	{scCreat, event.TypeCreat, (*Decoder).decodeOpen, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitCreat }},
-	{scUnlink, event.TypeUnlink, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlink }},
-	{scUnlinkat, event.TypeUnlinkat, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlinkat }},
-	{scMkdir, event.TypeMkdir, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdir }},
-	{scMkdirat, event.TypeMkdirat, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdirat }},
-	{scRmdir, event.TypeRmdir, (*Decoder).decodePathOp, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRmdir }},
-	{scRename, event.TypeRename, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRename }},
-	{scRenameat, event.TypeRenameat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat }},
-	{scRenameat2, event.TypeRenameat2, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat2 }},
-	{scLink, event.TypeLink, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLink }},
-	{scLinkat, event.TypeLinkat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLinkat }},
-	{scSymlink, event.TypeSymlink, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlink }},
-	{scSymlinkat, event.TypeSymlinkat, (*Decoder).decodePath2, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlinkat }},
-	{scChmod, event.TypeChmod, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChmod }},
-	{scFchmod, event.TypeFchmod, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmod }},
-	{scFchmodat, event.TypeFchmodat, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmodat }},
-	{scChown, event.TypeChown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChown }},
-	{scLchown, event.TypeLchown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLchown }},
-	{scFchown, event.TypeFchown, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchown }},
-	{scFchownat, event.TypeFchownat, (*Decoder).decodeAttr, func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchownat }},
+var syscallKinds = slices.Concat(fileSyscalls[:], netSyscalls[:], miscSyscalls[:])
+
+// fileSyscalls are the file system calls (bpf/syscalls.bpf.c).
+var fileSyscalls = [...]syscallKind{
+	{scOpen, event.TypeOpen, (*Decoder).decodeOpen, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpen })},
+	{scOpenat, event.TypeOpenat, (*Decoder).decodeOpen, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat })},
+	{scOpenat2, event.TypeOpenat2, (*Decoder).decodeOpen, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitOpenat2 })},
+	{scCreat, event.TypeCreat, (*Decoder).decodeOpen, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitCreat })},
+	{scUnlink, event.TypeUnlink, (*Decoder).decodePathOp, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlink })},
+	{scUnlinkat, event.TypeUnlinkat, (*Decoder).decodePathOp, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitUnlinkat })},
+	{scMkdir, event.TypeMkdir, (*Decoder).decodePathOp, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdir })},
+	{scMkdirat, event.TypeMkdirat, (*Decoder).decodePathOp, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitMkdirat })},
+	{scRmdir, event.TypeRmdir, (*Decoder).decodePathOp, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRmdir })},
+	{scRename, event.TypeRename, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRename })},
+	{scRenameat, event.TypeRenameat, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat })},
+	{scRenameat2, event.TypeRenameat2, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitRenameat2 })},
+	{scLink, event.TypeLink, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLink })},
+	{scLinkat, event.TypeLinkat, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLinkat })},
+	{scSymlink, event.TypeSymlink, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlink })},
+	{scSymlinkat, event.TypeSymlinkat, (*Decoder).decodePath2, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitSymlinkat })},
+	{scChmod, event.TypeChmod, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChmod })},
+	{scFchmod, event.TypeFchmod, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmod })},
+	{scFchmodat, event.TypeFchmodat, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchmodat })},
+	{scChown, event.TypeChown, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitChown })},
+	{scLchown, event.TypeLchown, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitLchown })},
+	{scFchown, event.TypeFchown, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchown })},
+	{scFchownat, event.TypeFchownat, (*Decoder).decodeAttr, file(func(p *syscallsPrograms) *ebpf.Program { return p.TraceExitFchownat })},
 }
 
 // kindOfSyscall finds a wire syscall number's entry.
@@ -110,34 +168,56 @@ func checkSyscalls(req []event.Type) ([]event.Type, error) {
 	return out, nil
 }
 
-// loadSyscalls loads the syscalls object, sharing the process object's ring
+// loadSyscalls loads the objects holding the requested system calls'
+// programs (and only those), each sharing the process object's ring
 // buffer, drop counters and scratch maps, so that one reader sees every
 // record in order and the loss accounting stays in one place.
 func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
-	spec, err := loadSyscalls()
-	if err != nil {
-		return fmt.Errorf("kernel sensor: load syscalls BPF spec: %w", err)
-	}
-	spec.Maps[syscallsMapEvents].MaxEntries = ringBytes
-	if err := spec.Variables[syscallsVarWakeupBytes].Set(wake); err != nil {
-		return fmt.Errorf("kernel sensor: syscalls: set wakeup_bytes: %w", err)
-	}
-	if s.opts.ExcludePID > 0 {
-		if err := spec.Variables[syscallsVarAgentTgid].Set(uint32(s.opts.ExcludePID)); err != nil {
-			return fmt.Errorf("kernel sensor: syscalls: set agent_tgid: %w", err)
+	var need [numGroups]bool
+	for _, t := range s.syscalls {
+		if k, ok := kindOfType(t); ok {
+			need[k.prog.group] = true
 		}
 	}
-	opts := &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{
-		syscallsMapEvents:     s.objs.Events,
-		syscallsMapDrops:      s.objs.Drops,
-		syscallsMapScratchMap: s.objs.ScratchMap,
-		syscallsMapWalkMap:    s.objs.WalkMap,
-	}}
-	if err := spec.LoadAndAssign(&s.sysObjs, opts); err != nil {
-		logVerifierError(s.log, err)
-		return fmt.Errorf("kernel sensor: load syscalls BPF programs: %w", err)
+	type loader struct {
+		spec   func() (*ebpf.CollectionSpec, error)
+		assign any
 	}
-	s.sysLoaded = true
+	loaders := [numGroups]loader{
+		{loadSyscalls, &s.sys.file},
+		{loadNet, &s.sys.net},
+		{loadMisc, &s.sys.misc},
+	}
+	for g, l := range loaders {
+		if !need[g] {
+			continue
+		}
+		name := groupNames[g]
+		spec, err := l.spec()
+		if err != nil {
+			return fmt.Errorf("kernel sensor: load %s BPF spec: %w", name, err)
+		}
+		spec.Maps["events"].MaxEntries = ringBytes
+		if err := spec.Variables["wakeup_bytes"].Set(wake); err != nil {
+			return fmt.Errorf("kernel sensor: %s: set wakeup_bytes: %w", name, err)
+		}
+		if s.opts.ExcludePID > 0 {
+			if err := spec.Variables["agent_tgid"].Set(uint32(s.opts.ExcludePID)); err != nil {
+				return fmt.Errorf("kernel sensor: %s: set agent_tgid: %w", name, err)
+			}
+		}
+		opts := &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{
+			"events":      s.objs.Events,
+			"drops":       s.objs.Drops,
+			"scratch_map": s.objs.ScratchMap,
+			"walk_map":    s.objs.WalkMap,
+		}}
+		if err := spec.LoadAndAssign(l.assign, opts); err != nil {
+			logVerifierError(s.log, err)
+			return fmt.Errorf("kernel sensor: load %s BPF programs: %w", name, err)
+		}
+		s.sys.loaded[g] = true
+	}
 	return nil
 }
 
@@ -147,7 +227,7 @@ func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 	if !ok {
 		return nil
 	}
-	return k.prog(&s.sysObjs.syscallsPrograms)
+	return k.prog.get(&s.sys)
 }
 
 // attachSyscalls attaches the exit tracepoint of each requested system

@@ -149,7 +149,7 @@ func (ob *openBench) reportBPFTime(b *testing.B) {
 		prog interface {
 			Stats() (*ebpf.ProgramStats, error)
 		}
-	}{{"bpf-exit-ns/call", ob.s.sysObjs.TraceExitOpenat}} {
+	}{{"bpf-exit-ns/call", ob.s.sys.file.TraceExitOpenat}} {
 		st, err := p.prog.Stats()
 		if err != nil || st.RunCount == 0 {
 			continue

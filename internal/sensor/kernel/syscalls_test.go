@@ -508,6 +508,7 @@ func TestOpenProcessIdentity(t *testing.T) {
 	want := exec.Process
 	want.ExecID, want.Exe, want.Args, want.Cwd = "", "", nil, ""
 	want.ExeUpperLayer, want.ExeFromMemfd, want.ExeDeleted = false, false, false
+	want.ExeIno, want.ExeCtime, want.ExeMtime = 0, time.Time{}, time.Time{}
 	if open.Process.TID != want.TID {
 		// The Go runtime may open from another thread than the leader.
 		want.TID = open.Process.TID

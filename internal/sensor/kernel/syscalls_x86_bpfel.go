@@ -36,25 +36,26 @@ type syscallsScratch struct {
 type syscallsVigilOpen struct {
 	_    structs.HostLayout
 	Task struct {
-		_             structs.HostLayout
-		Ktime         uint64
-		StartBoottime uint64
-		CgroupId      uint64
-		Kind          uint32
-		Flags         uint32
-		Pid           uint32
-		Tid           uint32
-		Ppid          uint32
-		Uid           uint32
-		Gid           uint32
-		Euid          uint32
-		Egid          uint32
-		Loginuid      uint32
-		Sid           uint32
-		Tty           uint32
-		Comm          [16]int8
-		Pad           uint32
-		_             [4]byte
+		_              structs.HostLayout
+		Ktime          uint64
+		StartBoottime  uint64
+		CgroupId       uint64
+		Kind           uint32
+		Flags          uint32
+		Pid            uint32
+		Tid            uint32
+		Ppid           uint32
+		Uid            uint32
+		Gid            uint32
+		Euid           uint32
+		Egid           uint32
+		Loginuid       uint32
+		Sid            uint32
+		Tty            uint32
+		Comm           [16]int8
+		CapEffective   uint64
+		CapPermitted   uint64
+		CapInheritable uint64
 	}
 	Syscall uint32
 	Dirfd   int32
@@ -75,25 +76,26 @@ type syscallsVigilOpen struct {
 type syscallsVigilPath2 struct {
 	_    structs.HostLayout
 	Task struct {
-		_             structs.HostLayout
-		Ktime         uint64
-		StartBoottime uint64
-		CgroupId      uint64
-		Kind          uint32
-		Flags         uint32
-		Pid           uint32
-		Tid           uint32
-		Ppid          uint32
-		Uid           uint32
-		Gid           uint32
-		Euid          uint32
-		Egid          uint32
-		Loginuid      uint32
-		Sid           uint32
-		Tty           uint32
-		Comm          [16]int8
-		Pad           uint32
-		_             [4]byte
+		_              structs.HostLayout
+		Ktime          uint64
+		StartBoottime  uint64
+		CgroupId       uint64
+		Kind           uint32
+		Flags          uint32
+		Pid            uint32
+		Tid            uint32
+		Ppid           uint32
+		Uid            uint32
+		Gid            uint32
+		Euid           uint32
+		Egid           uint32
+		Loginuid       uint32
+		Sid            uint32
+		Tty            uint32
+		Comm           [16]int8
+		CapEffective   uint64
+		CapPermitted   uint64
+		CapInheritable uint64
 	}
 	Syscall    uint32
 	Olddirfd   int32
