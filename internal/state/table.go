@@ -44,6 +44,9 @@ type Config struct {
 	// MaxAncestors caps len(Event.Ancestors). <= 0 means
 	// DefaultMaxAncestors.
 	MaxAncestors int
+	// MaxSocketNames bounds the socket descriptor names remembered for
+	// fd.name_changed; <= 0 means DefaultMaxSocketNames.
+	MaxSocketNames int
 	// Logger receives debug and warning messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -85,6 +88,7 @@ type Table struct {
 	seen      []uint32 // their pids
 	proc      *procReader
 	pi        procInfo
+	socks     sockNames
 
 	nLive, nExited             atomic.Int64
 	seeded, seedErrors         atomic.Uint64
@@ -105,6 +109,7 @@ func New(cfg Config) *Table {
 		free:         nilIdx,
 		live:         newList(),
 		dead:         newList(),
+		socks:        newSockNames(cfg.MaxSocketNames),
 	}
 	switch {
 	case cfg.GracePeriod == 0:
@@ -306,6 +311,9 @@ func (t *Table) Apply(ev *event.Event) {
 	}
 	t.touch(i)
 	t.ancestors(ev, i)
+	if ev.Type.IsNet() {
+		t.socks.update(ev)
+	}
 }
 
 // exec replaces the entry of ev's process by the new image.
