@@ -12,6 +12,12 @@
 //	spawn [-uid N] CMD...    run CMD as a child (optionally as user N) and wait
 //	netns-connect IP:PORT    in a new network namespace, put IP on lo, listen on
 //	                         IP:PORT and connect to it over TCP
+//	dup-socket               connect a TCP socket over loopback and dup2 it onto
+//	                         stdout (a reverse shell's first step)
+//	packet-socket            open an AF_PACKET socket
+//	mprotect-rwx             map a page and make it writable and executable
+//	init-module              init_module with an image that is not a module
+//	                         (the kernel refuses it; the attempt is the point)
 package main
 
 import (
@@ -80,8 +86,66 @@ func run(op string, args []string) error {
 			return fmt.Errorf("want an IPv4 IP:PORT, got %q", args[0])
 		}
 		return netnsConnect(ap)
+	case "dup-socket":
+		return dupSocket()
+	case "packet-socket":
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return fmt.Errorf("socket(AF_PACKET): %w", err)
+		}
+		return unix.Close(fd)
+	case "mprotect-rwx":
+		mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return fmt.Errorf("mmap: %w", err)
+		}
+		defer unix.Munmap(mem)
+		if err := unix.Mprotect(mem, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); err != nil {
+			return fmt.Errorf("mprotect: %w", err)
+		}
+		return nil
+	case "init-module":
+		img := []byte("not an ELF module")
+		_, _, errno := unix.Syscall(unix.SYS_INIT_MODULE, uintptr(unsafe.Pointer(&img[0])), uintptr(len(img)),
+			uintptr(unsafe.Pointer(&[]byte("\x00")[0])))
+		if errno == 0 {
+			return errors.New("init_module accepted a non-module")
+		}
+		return nil // refused, as expected
 	}
 	return fmt.Errorf("unknown op %q", op)
+}
+
+// dupSocket connects a TCP socket to a listener on 127.0.0.1 and dup2s it
+// onto this process's stdout.
+func dupSocket() error {
+	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(ln)
+	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	if err := unix.Listen(ln, 1); err != nil {
+		return err
+	}
+	sa, err := unix.Getsockname(ln)
+	if err != nil {
+		return err
+	}
+	c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(c)
+	if err := unix.Connect(c, sa); err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	if err := unix.Dup2(c, 1); err != nil {
+		return fmt.Errorf("dup2: %w", err)
+	}
+	return nil
 }
 
 func memfdExec(bin string, argv []string) error {
