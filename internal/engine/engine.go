@@ -55,6 +55,7 @@ type Rule struct {
 	Compiled string
 
 	pred    pred
+	cond    node // the condition pred is built from
 	output  []outPart
 	outVals []outField
 	matches atomic.Uint64
@@ -141,6 +142,16 @@ func (c *compiler) rule(r *rules.Rule, naOutputs map[string]*naOutput) *Rule {
 		return out
 	}
 	cond := c.expr(r.Cond)
+	if !cond.types.all {
+		c.hint = cond.types.types()
+		if c.hint == nil {
+			c.hint = []event.Type{}
+		}
+		if len(cond.unavailable) > 0 && !cond.failed {
+			cond = c.retypedCond(r, cond)
+		}
+	}
+	defer func() { c.hint = nil }()
 	n := cond.n
 	if ex := c.exceptions(r, cond); ex != nil {
 		n = &andNode{kids: append(flatAnd(n), &notNode{kid: ex})}
@@ -169,6 +180,7 @@ func (c *compiler) rule(r *rules.Rule, naOutputs map[string]*naOutput) *Rule {
 	out.OtherTypes = cond.types.otherNames()
 	out.Compiled = render(n)
 	out.pred = build(n)
+	out.cond = n
 	out.output = parts
 	if len(out.Types) == 0 {
 		out.Skipped = "matches only event types Vigil does not capture yet: " + strings.Join(out.OtherTypes, ", ")
@@ -180,6 +192,23 @@ func (c *compiler) rule(r *rules.Rule, naOutputs map[string]*naOutput) *Rule {
 	}
 	out.Loaded = true
 	return out
+}
+
+// retypedCond compiles the rule's condition again with c.hint set, so
+// that a field valid for the event types the rule can match but not for
+// every type (evt.arg.dirfd with evt.type=openat: execveat's dirfd is not
+// captured) is bound. Macros are compiled afresh for it, and the
+// diagnostics, already reported by the first pass, are dropped. The first
+// result stays when the second is not better.
+func (c *compiler) retypedCond(r *rules.Rule, first *compiled) *compiled {
+	saved, ndiags, nunknown := c.macros, len(c.diags), len(c.unknownSeen)
+	c.macros = map[string]*compiled{}
+	second := c.expr(r.Cond)
+	c.macros, c.diags, c.unknownSeen = saved, c.diags[:ndiags], c.unknownSeen[:nunknown]
+	if second.failed || len(second.unavailable) >= len(first.unavailable) {
+		return first
+	}
+	return second
 }
 
 func flatAnd(n node) []node {
