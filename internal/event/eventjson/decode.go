@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"reflect"
 	"strconv"
 	"time"
@@ -43,28 +44,34 @@ type wireEvent struct {
 }
 
 type wireProcess struct {
-	PID           json.RawMessage `json:"pid"`
-	TID           json.RawMessage `json:"tid"`
-	PPID          json.RawMessage `json:"ppid"`
-	ExecID        string          `json:"exec_id"`
-	Name          string          `json:"name"`
-	Exe           string          `json:"exe"`
-	Args          []string        `json:"args"`
-	ArgsTruncated bool            `json:"args_truncated"`
-	Cwd           string          `json:"cwd"`
-	UID           json.RawMessage `json:"uid"`
-	GID           json.RawMessage `json:"gid"`
-	EUID          json.RawMessage `json:"euid"`
-	EGID          json.RawMessage `json:"egid"`
-	LoginUID      json.RawMessage `json:"loginuid"`
-	SID           json.RawMessage `json:"sid"`
-	TTY           json.RawMessage `json:"tty"`
-	StartTime     *string         `json:"start_time"`
-	CgroupID      json.RawMessage `json:"cgroup_id"`
-	ExeUpperLayer bool            `json:"exe_upper_layer"`
-	ExeFromMemfd  bool            `json:"exe_from_memfd"`
-	ExeDeleted    bool            `json:"exe_deleted"`
-	Ancestors     []wireAncestor  `json:"ancestors"`
+	PID            json.RawMessage `json:"pid"`
+	TID            json.RawMessage `json:"tid"`
+	PPID           json.RawMessage `json:"ppid"`
+	ExecID         string          `json:"exec_id"`
+	Name           string          `json:"name"`
+	Exe            string          `json:"exe"`
+	Args           []string        `json:"args"`
+	ArgsTruncated  bool            `json:"args_truncated"`
+	Cwd            string          `json:"cwd"`
+	UID            json.RawMessage `json:"uid"`
+	GID            json.RawMessage `json:"gid"`
+	EUID           json.RawMessage `json:"euid"`
+	EGID           json.RawMessage `json:"egid"`
+	LoginUID       json.RawMessage `json:"loginuid"`
+	SID            json.RawMessage `json:"sid"`
+	TTY            json.RawMessage `json:"tty"`
+	StartTime      *string         `json:"start_time"`
+	CgroupID       json.RawMessage `json:"cgroup_id"`
+	ExeUpperLayer  bool            `json:"exe_upper_layer"`
+	ExeFromMemfd   bool            `json:"exe_from_memfd"`
+	ExeDeleted     bool            `json:"exe_deleted"`
+	ExeIno         json.RawMessage `json:"exe_ino"`
+	ExeCtime       *string         `json:"exe_ctime"`
+	ExeMtime       *string         `json:"exe_mtime"`
+	CapEffective   json.RawMessage `json:"cap_effective"`
+	CapPermitted   json.RawMessage `json:"cap_permitted"`
+	CapInheritable json.RawMessage `json:"cap_inheritable"`
+	Ancestors      []wireAncestor  `json:"ancestors"`
 }
 
 type wireAncestor struct {
@@ -109,6 +116,24 @@ type wireFD struct {
 	NameRaw  string          `json:"nameraw"`
 	Dev      json.RawMessage `json:"dev"`
 	Ino      json.RawMessage `json:"ino"`
+	Sock     *wireSocket     `json:"socket"`
+}
+
+type wireSocket struct {
+	Family      json.RawMessage `json:"family"`
+	Type        json.RawMessage `json:"type"`
+	Proto       json.RawMessage `json:"proto"`
+	Local       *wireAddrPort   `json:"local"`
+	Remote      *wireAddrPort   `json:"remote"`
+	Role        *string         `json:"role"`
+	Connected   bool            `json:"connected"`
+	Path        string          `json:"path"`
+	NameChanged bool            `json:"name_changed"`
+}
+
+type wireAddrPort struct {
+	IP   *string         `json:"ip"`
+	Port json.RawMessage `json:"port"`
 }
 
 type wireArg struct {
@@ -184,8 +209,33 @@ func decodeProcess(ev *event.Event, wp *wireProcess) error {
 	if p.CgroupID, err = parseUint("process.cgroup_id", wp.CgroupID, math.MaxUint64, false); err != nil {
 		return err
 	}
-	if wp.StartTime != nil {
-		if p.StartTime, err = parseTime("process.start_time", *wp.StartTime); err != nil {
+	for _, c := range [...]struct {
+		field string
+		raw   json.RawMessage
+		dst   *uint64
+	}{
+		{"process.exe_ino", wp.ExeIno, &p.ExeIno},
+		{"process.cap_effective", wp.CapEffective, &p.CapEffective},
+		{"process.cap_permitted", wp.CapPermitted, &p.CapPermitted},
+		{"process.cap_inheritable", wp.CapInheritable, &p.CapInheritable},
+	} {
+		if *c.dst, err = parseUint(c.field, c.raw, math.MaxUint64, false); err != nil {
+			return err
+		}
+	}
+	for _, c := range [...]struct {
+		field string
+		s     *string
+		dst   *time.Time
+	}{
+		{"process.start_time", wp.StartTime, &p.StartTime},
+		{"process.exe_ctime", wp.ExeCtime, &p.ExeCtime},
+		{"process.exe_mtime", wp.ExeMtime, &p.ExeMtime},
+	} {
+		if c.s == nil {
+			continue
+		}
+		if *c.dst, err = parseTime(c.field, *c.s); err != nil {
 			return err
 		}
 	}
@@ -233,7 +283,8 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 		{"clone", w.Clone != nil, t.IsClone()},
 		{"exit", w.Exit != nil, t == event.TypeProcExit},
 		{"drop", w.Drop != nil, t == event.TypeDrop},
-		{"syscall", w.Syscall != nil, t.IsSyscall()},
+		// A failed exec carries its result as a syscall detail.
+		{"syscall", w.Syscall != nil, t.IsSyscall() || t.IsExec()},
 	} {
 		if o.present && !o.allowed {
 			return fieldErr(o.name, "not allowed in a %q event", t)
@@ -245,6 +296,10 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 		ev.Exec = &event.Exec{}
 		if w.Exec != nil {
 			ev.Exec.Filename = w.Exec.Filename
+		}
+		if w.Syscall != nil {
+			ev.Syscall = &event.Syscall{}
+			return decodeSyscall(ev.Syscall, w.Syscall)
 		}
 	case t.IsClone():
 		ev.Clone = &event.Clone{}
@@ -323,6 +378,11 @@ func decodeSyscall(s *event.Syscall, ws *wireSyscall) error {
 		if fd.Ino, err = parseUint("syscall.fd.ino", wf.Ino, math.MaxUint64, false); err != nil {
 			return err
 		}
+		if wf.Sock != nil {
+			if fd.Sock, err = decodeSocket("syscall.fd.socket", wf.Sock); err != nil {
+				return err
+			}
+		}
 		s.FD = fd
 	}
 	if len(ws.Args) == 0 {
@@ -368,6 +428,65 @@ func decodeSyscall(s *event.Syscall, ws *wireSyscall) error {
 		}
 	}
 	return nil
+}
+
+// roles maps the JSON names of socket roles back to event.SockRole.
+var roles = map[string]event.SockRole{"unknown": event.RoleUnknown, "client": event.RoleClient, "server": event.RoleServer}
+
+// decodeSocket decodes the "socket" object of a descriptor; field is its
+// path, for errors.
+func decodeSocket(field string, ws *wireSocket) (*event.Socket, error) {
+	sock := &event.Socket{Connected: ws.Connected, Path: ws.Path, NameChanged: ws.NameChanged}
+	for _, c := range [...]struct {
+		name string
+		raw  json.RawMessage
+		dst  *uint16
+	}{
+		{"family", ws.Family, &sock.Family},
+		{"type", ws.Type, &sock.Type},
+		{"proto", ws.Proto, &sock.Proto},
+	} {
+		v, err := parseUint(field+"."+c.name, c.raw, math.MaxUint16, false)
+		if err != nil {
+			return nil, err
+		}
+		*c.dst = uint16(v)
+	}
+	var err error
+	if sock.Local, err = decodeAddrPort(field+".local", ws.Local); err != nil {
+		return nil, err
+	}
+	if sock.Remote, err = decodeAddrPort(field+".remote", ws.Remote); err != nil {
+		return nil, err
+	}
+	if ws.Role != nil {
+		role, ok := roles[*ws.Role]
+		if !ok {
+			return nil, fieldErr(field+".role", "unknown socket role %q (want \"client\" or \"server\")", *ws.Role)
+		}
+		sock.Role = role
+	}
+	return sock, nil
+}
+
+// decodeAddrPort decodes an endpoint {"ip","port"}; absent (nil) is the
+// invalid netip.AddrPort. The ip is required, a missing port is 0.
+func decodeAddrPort(field string, wa *wireAddrPort) (netip.AddrPort, error) {
+	if wa == nil {
+		return netip.AddrPort{}, nil
+	}
+	if wa.IP == nil {
+		return netip.AddrPort{}, fieldErr(field+".ip", "missing")
+	}
+	addr, err := netip.ParseAddr(*wa.IP)
+	if err != nil {
+		return netip.AddrPort{}, &FieldError{Field: field + ".ip", Err: err}
+	}
+	port, err := parseUint(field+".port", wa.Port, math.MaxUint16, false)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), nil
 }
 
 func decodeDrop(d *event.Drop, wd *wireDrop) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -60,6 +61,7 @@ func TestRoundTripEveryType(t *testing.T) {
 		switch {
 		case typ.IsExec():
 			full.Exec = &event.Exec{Filename: "/usr/bin/env"}
+			full.Syscall = &event.Syscall{Res: -4095, Args: []event.Arg{{Name: "res", Kind: event.ArgErrno, Num: -4095}}}
 			zero.Exec = &event.Exec{}
 		case typ.IsClone():
 			full.Clone = &event.Clone{Flags: math.MaxUint64, Thread: true}
@@ -82,12 +84,40 @@ func TestRoundTripEveryType(t *testing.T) {
 					{Name: "mode", Kind: event.ArgMode, Num: 0o7777},
 					{Name: "resolve", Kind: event.ArgResolve, Num: 0x3f},
 					{Name: "res", Kind: event.ArgErrno, Num: -4095},
+					{Name: "domain", Kind: event.ArgSockFamily, Num: math.MaxUint16},
+					{Name: "type", Kind: event.ArgSockType, Num: 0x80802},
+					{Name: "addr", Kind: event.ArgSockAddr, Str: "[::1]:80"},
+					{Name: "tuple", Kind: event.ArgTuple, Str: "::1:40000->::1:80"},
+					{Name: "request", Kind: event.ArgPtraceReq, Num: 0x4206},
+					{Name: "sig", Kind: event.ArgSignal, Num: -1},
+					{Name: "nstype", Kind: event.ArgCloneFlags, Num: math.MinInt64},
+					{Name: "mflags", Kind: event.ArgMountFlags, Num: -1},
+					{Name: "uflags", Kind: event.ArgUmountFlags, Num: 15},
+					{Name: "prot", Kind: event.ArgProt, Num: 7},
+					{Name: "mmflags", Kind: event.ArgMmapFlags, Num: 0x100022},
+					{Name: "option", Kind: event.ArgPrctlOption, Num: 0x59616d61},
+					{Name: "cmd", Kind: event.ArgBpfCmd, Num: 36},
+					{Name: "caps", Kind: event.ArgCapSet, Num: math.MinInt64 | 1},
+					{Name: "addr", Kind: event.ArgHex, Num: -12},
+					{Name: "mfd", Kind: event.ArgMemfdFlags, Num: 0x10},
+					{Name: "modflags", Kind: event.ArgModuleFlags, Num: 3},
+					{Name: "uid", Kind: event.ArgUID, Num: math.MaxUint32},
+					{Name: "gid", Kind: event.ArgGID, Num: -1},
+					{Name: "flags", Kind: event.ArgFlags, Num: math.MaxInt64},
 				},
 				FD: &event.FD{Num: math.MinInt64, Type: event.FDMemfd, Name: "/memfd:x (deleted)", NameRaw: "x",
-					Dev: math.MaxUint32, Ino: math.MaxUint64}}
+					Dev: math.MaxUint32, Ino: math.MaxUint64,
+					Sock: &event.Socket{Family: math.MaxUint16, Type: math.MaxUint16, Proto: math.MaxUint16,
+						Local:  netip.MustParseAddrPort("[fe80::1%eth\"0]:65535"),
+						Remote: netip.AddrPortFrom(netip.AddrFrom16(netip.MustParseAddr("10.1.2.3").As16()), 0),
+						Role:   event.RoleServer, Connected: true, Path: "@\x00a\n", NameChanged: true}}}
 			zero.Syscall = &event.Syscall{}
 		}
 		full.Process.PID, full.Process.CgroupID, full.Process.LoginUID = math.MaxUint32, math.MaxUint64, math.MaxUint32-1
+		full.Process.CapEffective, full.Process.CapPermitted, full.Process.CapInheritable = math.MaxUint64, 1, 1<<40
+		full.Process.ExeIno = math.MaxUint64
+		full.Process.ExeCtime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+		full.Process.ExeMtime = time.Date(0, 1, 1, 0, 0, 0, 1, time.UTC)
 		for name, ev := range map[string]*event.Event{"full": full, "zero": zero} {
 			t.Run(typ.String()+"/"+name, func(t *testing.T) {
 				line := Append(nil, ev)
@@ -172,6 +202,12 @@ func randEvent(rng *rand.Rand, valid bool) *event.Event {
 			ExeUpperLayer: rng.IntN(2) == 0, ExeFromMemfd: rng.IntN(2) == 0, ExeDeleted: rng.IntN(2) == 0,
 		},
 	}
+	if rng.IntN(2) == 0 {
+		p := &ev.Process
+		p.ExeIno = rng.Uint64() >> rng.IntN(65)
+		p.ExeCtime, p.ExeMtime = randTime(rng), randTime(rng)
+		p.CapEffective, p.CapPermitted, p.CapInheritable = rng.Uint64()>>rng.IntN(65), rng.Uint64()>>rng.IntN(65), rng.Uint64()>>rng.IntN(65)
+	}
 	for range rng.IntN(4) {
 		ev.Ancestors = append(ev.Ancestors, event.Ancestor{PID: randU32(rng), ExecID: randString(rng),
 			Name: randString(rng), Exe: randString(rng), Args: randStrings(rng)})
@@ -179,6 +215,9 @@ func randEvent(rng *rand.Rand, valid bool) *event.Event {
 	switch {
 	case ev.Type.IsExec():
 		ev.Exec = &event.Exec{Filename: randString(rng)}
+		if rng.IntN(3) == 0 {
+			ev.Syscall = randSyscall(rng)
+		}
 	case ev.Type.IsClone():
 		ev.Clone = &event.Clone{Flags: rng.Uint64() >> rng.IntN(64), Thread: rng.IntN(2) == 0}
 	case ev.Type == event.TypeProcExit:
@@ -208,10 +247,15 @@ func randSyscall(rng *rand.Rand) *event.Syscall {
 	if rng.IntN(4) > 0 {
 		s.FD = &event.FD{Num: int64(rng.Uint64()) >> rng.IntN(64), Type: event.FDType(rng.IntN(14)),
 			Name: randString(rng), NameRaw: randString(rng), Dev: randU32(rng), Ino: rng.Uint64() >> rng.IntN(64)}
+		if rng.IntN(2) == 0 {
+			s.FD.Sock = &event.Socket{Family: uint16(rng.IntN(1 << 16)), Type: uint16(rng.IntN(12)), Proto: uint16(rng.IntN(300)),
+				Local: randAddrPort(rng), Remote: randAddrPort(rng), Role: event.SockRole(rng.IntN(3)),
+				Connected: rng.IntN(2) == 0, Path: randString(rng), NameChanged: rng.IntN(2) == 0}
+		}
 	}
 	for range rng.IntN(9) {
-		a := event.Arg{Name: randString(rng), Kind: event.ArgKind(1 + rng.IntN(9))}
-		if a.Kind == event.ArgPath || a.Kind == event.ArgString {
+		a := event.Arg{Name: randString(rng), Kind: event.ArgKind(1 + rng.IntN(int(event.ArgFlags)))}
+		if argIsString(a.Kind) {
 			a.Str = randString(rng)
 		} else {
 			a.Num = int64(rng.Uint64()) >> rng.IntN(64)
@@ -219,6 +263,27 @@ func randSyscall(rng *rand.Rand) *event.Syscall {
 		s.Args = append(s.Args, a)
 	}
 	return s
+}
+
+// randAddrPort returns an invalid (unknown) endpoint, or an IPv4, IPv6,
+// IPv4-mapped IPv6 or zoned IPv6 one.
+func randAddrPort(rng *rand.Rand) netip.AddrPort {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(rng.IntN(256))
+	}
+	port := uint16(rng.IntN(1 << 16))
+	switch rng.IntN(5) {
+	case 0:
+		return netip.AddrPort{}
+	case 1:
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[:4])), port)
+	case 2:
+		return netip.AddrPortFrom(netip.AddrFrom16(netip.AddrFrom4([4]byte(b[:4])).As16()), port)
+	case 3:
+		return netip.AddrPortFrom(netip.AddrFrom16(b).WithZone("eth"+randString(rng)), port)
+	}
+	return netip.AddrPortFrom(netip.AddrFrom16(b), port)
 }
 
 // TestRoundTripProperty: for random valid events, Decode(Append(ev)) == ev
@@ -302,7 +367,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"time":"0000-01-01T00:00:00+01:00","type":"fork","process":{"pid":1}}`, "time", "outside the years"},
 		{`{"time":1735689600,"type":"fork","process":{"pid":1}}`, "time", "time: want a JSON string, got number"},
 		{`{"time":"2025-01-01T00:00:00Z","process":{"pid":1}}`, "type", "type: missing"},
-		{`{"time":"2025-01-01T00:00:00Z","type":"connect","process":{"pid":1}}`, "type", `type: unknown event type "connect"`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"sendfile","process":{"pid":1}}`, "type", `type: unknown event type "sendfile"`},
 		{`{"time":"2025-01-01T00:00:00Z","type":"unknown","process":{"pid":1}}`, "type", `unknown event type`},
 		{`{"time":"2025-01-01T00:00:00Z","type":"EXECVE","process":{"pid":1}}`, "type", `unknown event type`},
 		{`{"time":"2025-01-01T00:00:00Z","type":3,"process":{"pid":1}}`, "type", "type: want a JSON string, got number"},
@@ -356,7 +421,16 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"lost":{"execve":"3"}}}`, "drop.lost.execve", "want an integer, got string"},
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"lost":{"execve":3},"total":4}}`, "drop.total", "drop.total: 4 is not the sum of drop.lost (3)"},
 		{`{"time":"2025-01-01T00:00:00Z","type":"drop","process":{"pid":0},"drop":{"total":-1}}`, "drop.total", "out of range"},
-		{`{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":1},"syscall":{}}`, "syscall", `syscall: not allowed in a "execve" event`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"fork","process":{"pid":1},"syscall":{}}`, "syscall", `syscall: not allowed in a "fork" event`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"procexit","process":{"pid":1},"syscall":{"res":-1}}`, "syscall", `syscall: not allowed in a "procexit" event`},
+		{`{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":1},"syscall":{"res":"-2"}}`, "syscall.res", "syscall.res: want an integer, got string"},
+		{`{"time":"2025-01-01T00:00:00Z","type":"execveat","process":{"pid":1},"syscall":{"args":[{"kind":"errno","value":1.5}]}}`, "syscall.args[0].value", "want an integer"},
+		{withProcess(`"exe_ino":-1`), "process.exe_ino", "process.exe_ino: -1 out of range [0, 18446744073709551615]"},
+		{withProcess(`"exe_ctime":"1 Oct"`), "process.exe_ctime", "process.exe_ctime: parsing time"},
+		{withProcess(`"exe_mtime":0`), "process.exe_mtime", "want a JSON string, got number"},
+		{withProcess(`"cap_effective":"0x1ff"`), "process.cap_effective", "process.cap_effective: want an integer, got string"},
+		{withProcess(`"cap_permitted":18446744073709551616`), "process.cap_permitted", "out of range"},
+		{withProcess(`"cap_inheritable":1.0`), "process.cap_inheritable", "want an integer"},
 		{`{"time":"2025-01-01T00:00:00Z","type":"openat","process":{"pid":1},"exec":{}}`, "exec", `exec: not allowed in a "openat" event`},
 		{withSyscall(`"res":"-2"`), "syscall.res", "syscall.res: want an integer, got string"},
 		{withSyscall(`"res":9223372036854775808`), "syscall.res", "out of range"},
@@ -370,6 +444,30 @@ func TestDecodeErrors(t *testing.T) {
 		{withSyscall(`"fd":{"dev":4294967296}`), "syscall.fd.dev", "syscall.fd.dev: 4294967296 out of range [0, 4294967295]"},
 		{withSyscall(`"fd":{"ino":-1}`), "syscall.fd.ino", "out of range"},
 		{withSyscall(`"fd":{"name":7}`), "syscall.fd.name", "want a JSON string, got number"},
+		{withSyscall(`"fd":{"socket":[]}`), "syscall.fd.socket", "syscall.fd.socket: want a JSON object, got array"},
+		{withSyscall(`"fd":{"socket":{"family":65536}}`), "syscall.fd.socket.family", "syscall.fd.socket.family: 65536 out of range [0, 65535]"},
+		{withSyscall(`"fd":{"socket":{"type":-1}}`), "syscall.fd.socket.type", "out of range"},
+		{withSyscall(`"fd":{"socket":{"proto":"tcp"}}`), "syscall.fd.socket.proto", "want an integer, got string"},
+		{withSyscall(`"fd":{"socket":{"local":"10.0.0.1:80"}}`), "syscall.fd.socket.local", "want a JSON object, got string"},
+		{withSyscall(`"fd":{"socket":{"local":{"port":80}}}`), "syscall.fd.socket.local.ip", "syscall.fd.socket.local.ip: missing"},
+		{withSyscall(`"fd":{"socket":{"remote":{"ip":"10.0.0.300","port":80}}}`), "syscall.fd.socket.remote.ip", `syscall.fd.socket.remote.ip: ParseAddr("10.0.0.300")`},
+		{withSyscall(`"fd":{"socket":{"remote":{"ip":"[::1]"}}}`), "syscall.fd.socket.remote.ip", "ParseAddr"},
+		{withSyscall(`"fd":{"socket":{"remote":{"ip":"::1","port":65536}}}`), "syscall.fd.socket.remote.port", "syscall.fd.socket.remote.port: 65536 out of range [0, 65535]"},
+		{withSyscall(`"fd":{"socket":{"remote":{"ip":"::1","port":-1}}}`), "syscall.fd.socket.remote.port", "out of range"},
+		{withSyscall(`"fd":{"socket":{"local":{"ip":5}}}`), "syscall.fd.socket.local.ip", "want a JSON string, got number"},
+		{withSyscall(`"fd":{"socket":{"role":"peer"}}`), "syscall.fd.socket.role", `syscall.fd.socket.role: unknown socket role "peer"`},
+		{withSyscall(`"fd":{"socket":{"role":1}}`), "syscall.fd.socket.role", "want a JSON string, got number"},
+		{withSyscall(`"fd":{"socket":{"connected":"yes"}}`), "syscall.fd.socket.connected", "want a JSON boolean, got string"},
+		{withSyscall(`"fd":{"socket":{"path":1}}`), "syscall.fd.socket.path", "want a JSON string, got number"},
+		{withSyscall(`"fd":{"socket":{"name_changed":0}}`), "syscall.fd.socket.name_changed", "want a JSON boolean, got number"},
+		{withSyscall(`"args":[{"kind":"tuple","value":1}]`), "syscall.args[0].value", `want a string for kind "tuple", got number 1`},
+		{withSyscall(`"args":[{"kind":"sock_addr","value":{}}]`), "syscall.args[0].value", `want a string for kind "sock_addr", got object`},
+		{withSyscall(`"args":[{"kind":"sock_family","value":"AF_INET"}]`), "syscall.args[0].value", "want an integer, got string"},
+		{withSyscall(`"args":[{"kind":"cap_set","value":-1}]`), "syscall.args[0].value", "-1 out of range [0, 18446744073709551615]"},
+		{withSyscall(`"args":[{"kind":"hex","value":"0x10"}]`), "syscall.args[0].value", "want an integer, got string"},
+		{withSyscall(`"args":[{"kind":"uid","value":9223372036854775808}]`), "syscall.args[0].value", "out of range [-9223372036854775808"},
+		{withSyscall(`"args":[{"kind":"signal","value":9.0}]`), "syscall.args[0].value", "want an integer"},
+		{withSyscall(`"args":[{"kind":"sock_addr_v2","value":""}]`), "syscall.args[0].kind", `unknown argument kind "sock_addr_v2"`},
 		{withSyscall(`"args":{}`), "syscall.args", "syscall.args: want a JSON array, got object"},
 		{withSyscall(`"args":[null]`), "syscall.args[0]", "syscall.args[0]: want an argument object, got null"},
 		{withSyscall(`"args":[{"name":"fd","value":3}]`), "syscall.args[0].kind", "syscall.args[0].kind: missing"},
@@ -476,6 +574,31 @@ func TestDecodeLenient(t *testing.T) {
 			ev.Type, ev.Clone = event.TypeOpenat, nil
 			ev.Syscall = &event.Syscall{Res: 3, FD: &event.FD{Num: 3, Type: event.FDDirectory}, Args: []event.Arg{{Name: "fd", Kind: event.ArgFD, Num: 3}}}
 		}},
+		{"failed exec", `{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":7},"exec":{"filename":"x"},"syscall":{"res":-2,"fd":null,"args":[{"name":"res","kind":"errno","value":-2}]}}`, func(ev *event.Event) {
+			ev.Type, ev.Clone, ev.Exec = event.TypeExecve, nil, &event.Exec{Filename: "x"}
+			ev.Syscall = &event.Syscall{Res: -2, Args: []event.Arg{{Name: "res", Kind: event.ArgErrno, Num: -2}}}
+		}},
+		{"failed exec without exec object", `{"time":"2025-01-01T00:00:00Z","type":"execveat","process":{"pid":7},"syscall":{"res":-13}}`, func(ev *event.Event) {
+			ev.Type, ev.Clone, ev.Exec = event.TypeExecveat, nil, &event.Exec{}
+			ev.Syscall = &event.Syscall{Res: -13}
+		}},
+		{"exe and caps", withProcess(`"exe_ino":0,"exe_ctime":"0001-01-01T00:00:00Z","exe_mtime":"2025-01-01T01:00:00+01:00","cap_effective":8192,"cap_permitted":null,"cap_inheritable":-0`),
+			func(ev *event.Event) {
+				ev.Process.ExeMtime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+				ev.Process.CapEffective = 8192
+			}},
+		{"socket empty", withSyscall(`"fd":{"type":"ipv4","socket":{}}`), func(ev *event.Event) {
+			ev.Type, ev.Clone = event.TypeOpenat, nil
+			ev.Syscall = &event.Syscall{FD: &event.FD{Type: event.FDIPv4, Sock: &event.Socket{}}}
+		}},
+		{"socket null, role unknown, no port", withSyscall(`"fd":{"socket":null}`), func(ev *event.Event) {
+			ev.Type, ev.Clone = event.TypeOpenat, nil
+			ev.Syscall = &event.Syscall{FD: &event.FD{}}
+		}},
+		{"socket lenient", withSyscall(`"fd":{"socket":{"role":"unknown","local":{"ip":"::ffff:10.0.0.1"},"remote":null,"future":1,"path":null}}`), func(ev *event.Event) {
+			ev.Type, ev.Clone = event.TypeOpenat, nil
+			ev.Syscall = &event.Syscall{FD: &event.FD{Sock: &event.Socket{Local: netip.AddrPortFrom(netip.MustParseAddr("::ffff:10.0.0.1"), 0)}}}
+		}},
 		{"invalid UTF-8 in input", "{\"time\":\"2025-01-01T00:00:00Z\",\"type\":\"fork\",\"host\":\"a\xffb\",\"process\":{\"pid\":7}}",
 			func(ev *event.Event) { ev.Host = "a\ufffdb" }},
 	} {
@@ -535,6 +658,11 @@ func FuzzDecode(f *testing.F) {
 		withSyscall(`"args":[{"kind":"path","value":"\ud800\u0000"},{"kind":"errno","value":-9223372036854775808}]`),
 		withSyscall(`"args":[{"kind":"bogus"}]`),
 		`{"time":"2025-01-01T00:00:00Z","type":"openat2","process":{"pid":1},"syscall":null}`,
+		`{"time":"2025-01-01T00:00:00Z","type":"execve","process":{"pid":1},"syscall":{"res":-2}}`,
+		withProcess(`"exe_ino":1,"exe_ctime":"2025-01-01T00:00:00Z","cap_effective":18446744073709551615,"cap_inheritable":0`),
+		withSyscall(`"fd":{"num":3,"type":"ipv6","socket":{"family":10,"local":{"ip":"fe80::1%eth0","port":22},"remote":{"ip":"::ffff:1.2.3.4"},"role":"client"}}`),
+		withSyscall(`"fd":{"socket":{"local":{"ip":"1.2.3.4","port":1},"role":"role(3)","path":"@x"}}`),
+		withSyscall(`"args":[{"kind":"tuple","value":"1.2.3.4:5->6.7.8.9:80"},{"kind":"uid","value":-1},{"kind":"hex","value":18446744073709551615}]`),
 	} {
 		f.Add([]byte(s))
 	}

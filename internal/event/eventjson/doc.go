@@ -10,14 +10,29 @@
 //     "syscall"), which appears exactly for its event types and is written
 //     with zero values when the event lacks it. Details that do not match
 //     the event's type are not written. Inside "syscall", "fd" is null when
-//     the detail has no descriptor.
-//   - A system call argument is {"name","kind","value"}: kind is one of
-//     int, uint, fd, path, string, open_flags, mode, resolve, errno (the
-//     event.ArgKind); value is a JSON string for path and string (Str), a
-//     signed integer for int, fd and errno (Num), and the unsigned integer
-//     of Num's bits for uint, open_flags, mode and resolve. An argument of
-//     a kind without a name is written with kind "kind(N)", which Decode
-//     rejects; a descriptor type without a name as "unknown".
+//     the detail has no descriptor. An exec event also carries "syscall",
+//     after "exec", when it has a Syscall detail (a failed exec).
+//   - Fields added after the first version of the schema are written only
+//     when set, so that events without them keep their original form:
+//     process "exe_ino", "exe_ctime", "exe_mtime" (after "exe_deleted"),
+//     "cap_effective", "cap_permitted", "cap_inheritable" (unsigned
+//     integers, the kernel_cap_t bit masks); and "socket" at the end of
+//     "fd", present exactly when FD.Sock is set. Inside "socket", "family",
+//     "type", "proto" (the kernel's numbers), "connected" and
+//     "name_changed" are always written, "local" and "remote"
+//     ({"ip","port"}, the address in netip's text form) only when valid,
+//     "role" ("client" or "server") only when known, "path" only when set.
+//   - A system call argument is {"name","kind","value"}: kind is the JSON
+//     name of the event.ArgKind (int, uint, fd, path, string, open_flags,
+//     mode, resolve, errno, sock_family, sock_type, sock_addr, tuple,
+//     ptrace_req, signal, clone_flags, mount_flags, umount_flags, prot,
+//     mmap_flags, prctl_option, bpf_cmd, cap_set, hex, memfd_flags,
+//     module_flags, uid, gid, flags); value is a JSON string for path,
+//     string, sock_addr and tuple (Str), a signed integer for int, fd,
+//     errno, signal, uid and gid (Num), and the unsigned integer of Num's
+//     bits for the others. An argument of a kind without a name is written
+//     with kind "kind(N)", and a socket role without a name as "role(N)",
+//     which Decode rejects; a descriptor type without a name as "unknown".
 //   - The encoder is hand-written and allocation-free: Append allocates only
 //     to grow dst (plus, for a drop event with more than 32 lost kinds, one
 //     slice to sort the keys, and for a Type that is not a known one, its
@@ -38,8 +53,9 @@
 //     in UTC without a monotonic reading, its type-specific detail matches
 //     its type, its empty slices and maps are nil (Decode returns nil for an
 //     empty "args", "ancestors" or "lost"), its arguments hold Str only for
-//     the path and string kinds and Num only for the others, and their
-//     kinds and descriptor types are named ones.
+//     the string kinds and Num only for the others, their kinds,
+//     descriptor types and socket roles are named ones, and its socket
+//     endpoints are either valid or the zero netip.AddrPort.
 //   - Decode rejects, with an error naming the field (a *FieldError, e.g.
 //     "process.uid: ..."): invalid JSON; a missing or unparsable "time";
 //     a missing or unknown "type"; a missing "process" or "process.pid" (or
@@ -49,11 +65,17 @@
 //     is not the sum of "lost"; a system call argument without a kind, of an
 //     unknown kind, or whose value does not fit its kind
 //     ("syscall.args[2].kind: unknown argument kind ..."); an unknown
-//     descriptor type, or a "typechar" that is not its type's.
+//     descriptor type, or a "typechar" that is not its type's; a socket
+//     number out of the uint16 range, an endpoint without "ip" or with one
+//     netip.ParseAddr rejects, a port above 65535, an unknown "role"
+//     ("syscall.fd.socket.remote.ip: ParseAddr(...)").
 //   - Decode is lenient where that keeps old readers working with newer
 //     writers: unknown keys are ignored, other missing fields take their
 //     zero value (loginuid: event.NoLoginUID; a missing type-specific object
-//     for the event's type: a zero detail; a missing "fd": no descriptor; a
+//     for the event's type: a zero detail, except an exec's "syscall": no
+//     Syscall; a missing "fd": no descriptor; a missing "socket": no
+//     Socket; a missing endpoint: the zero netip.AddrPort, a missing
+//     "port": 0; a missing "role" or "unknown": event.RoleUnknown; a
 //     missing descriptor "type": unknown; a missing argument "name" or
 //     "value": "" or 0), null counts as missing, and, as
 //     with encoding/json, keys are matched case-insensitively.

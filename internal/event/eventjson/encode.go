@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -69,6 +70,32 @@ func Append(dst []byte, ev *event.Event) []byte {
 	dst = strconv.AppendBool(dst, p.ExeFromMemfd)
 	dst = append(dst, `,"exe_deleted":`...)
 	dst = strconv.AppendBool(dst, p.ExeDeleted)
+	// Added after the first release of the schema: written only when set,
+	// so that lines without them keep their original form.
+	if p.ExeIno != 0 {
+		dst = append(dst, `,"exe_ino":`...)
+		dst = strconv.AppendUint(dst, p.ExeIno, 10)
+	}
+	if !p.ExeCtime.IsZero() {
+		dst = append(dst, `,"exe_ctime":`...)
+		dst = appendTime(dst, p.ExeCtime)
+	}
+	if !p.ExeMtime.IsZero() {
+		dst = append(dst, `,"exe_mtime":`...)
+		dst = appendTime(dst, p.ExeMtime)
+	}
+	if p.CapEffective != 0 {
+		dst = append(dst, `,"cap_effective":`...)
+		dst = strconv.AppendUint(dst, p.CapEffective, 10)
+	}
+	if p.CapPermitted != 0 {
+		dst = append(dst, `,"cap_permitted":`...)
+		dst = strconv.AppendUint(dst, p.CapPermitted, 10)
+	}
+	if p.CapInheritable != 0 {
+		dst = append(dst, `,"cap_inheritable":`...)
+		dst = strconv.AppendUint(dst, p.CapInheritable, 10)
+	}
 	dst = append(dst, `,"ancestors":[`...)
 	for i := range ev.Ancestors {
 		a := &ev.Ancestors[i]
@@ -98,6 +125,10 @@ func Append(dst []byte, ev *event.Event) []byte {
 		dst = append(dst, `,"exec":{"filename":`...)
 		dst = appendString(dst, x.Filename)
 		dst = append(dst, '}')
+		// A failed exec also carries its result.
+		if ev.Syscall != nil {
+			dst = appendSyscall(dst, ev.Syscall)
+		}
 	case ev.Type.IsClone():
 		var x event.Clone
 		if ev.Clone != nil {
@@ -139,6 +170,27 @@ var argKindNames = [...]string{
 	event.ArgMode:      "mode",
 	event.ArgResolve:   "resolve",
 	event.ArgErrno:     "errno",
+	// Kinds added with the socket, privilege and memory calls.
+	event.ArgSockFamily:  "sock_family",
+	event.ArgSockType:    "sock_type",
+	event.ArgSockAddr:    "sock_addr",
+	event.ArgTuple:       "tuple",
+	event.ArgPtraceReq:   "ptrace_req",
+	event.ArgSignal:      "signal",
+	event.ArgCloneFlags:  "clone_flags",
+	event.ArgMountFlags:  "mount_flags",
+	event.ArgUmountFlags: "umount_flags",
+	event.ArgProt:        "prot",
+	event.ArgMmapFlags:   "mmap_flags",
+	event.ArgPrctlOption: "prctl_option",
+	event.ArgBpfCmd:      "bpf_cmd",
+	event.ArgCapSet:      "cap_set",
+	event.ArgHex:         "hex",
+	event.ArgMemfdFlags:  "memfd_flags",
+	event.ArgModuleFlags: "module_flags",
+	event.ArgUID:         "uid",
+	event.ArgGID:         "gid",
+	event.ArgFlags:       "flags",
 }
 
 // argKindName returns the JSON name of k; "" for a kind that has none.
@@ -150,12 +202,22 @@ func argKindName(k event.ArgKind) string {
 }
 
 // argIsString reports whether arguments of kind k hold Str (else Num).
-func argIsString(k event.ArgKind) bool { return k == event.ArgPath || k == event.ArgString }
+func argIsString(k event.ArgKind) bool {
+	switch k {
+	case event.ArgPath, event.ArgString, event.ArgSockAddr, event.ArgTuple:
+		return true
+	}
+	return false
+}
 
 // argIsSigned reports whether Num is written as a signed number for kind k
 // (else as the unsigned number of its bits).
 func argIsSigned(k event.ArgKind) bool {
-	return k == event.ArgInt || k == event.ArgFD || k == event.ArgErrno
+	switch k {
+	case event.ArgInt, event.ArgFD, event.ArgErrno, event.ArgSignal, event.ArgUID, event.ArgGID:
+		return true
+	}
+	return false
 }
 
 // appendSyscall appends the "syscall" member; a nil detail as a zero one.
@@ -185,6 +247,9 @@ func appendSyscall(dst []byte, s *event.Syscall) []byte {
 		dst = strconv.AppendUint(dst, uint64(fd.Dev), 10)
 		dst = append(dst, `,"ino":`...)
 		dst = strconv.AppendUint(dst, fd.Ino, 10)
+		if fd.Sock != nil {
+			dst = appendSocket(dst, fd.Sock)
+		}
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `,"args":[`...)
@@ -218,6 +283,76 @@ func appendSyscall(dst []byte, s *event.Syscall) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
+}
+
+// roleNames are the JSON names of the socket roles, by event.SockRole;
+// RoleUnknown is not written.
+var roleNames = [...]string{event.RoleClient: "client", event.RoleServer: "server"}
+
+// roleName returns the JSON name of r; "" for RoleUnknown and for a role
+// that has none.
+func roleName(r event.SockRole) string {
+	if int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return ""
+}
+
+// appendSocket appends the "socket" member of a descriptor. The family,
+// type, protocol and flags are always written, the endpoints, role and
+// path only when known.
+func appendSocket(dst []byte, s *event.Socket) []byte {
+	dst = append(dst, `,"socket":{"family":`...)
+	dst = strconv.AppendUint(dst, uint64(s.Family), 10)
+	dst = append(dst, `,"type":`...)
+	dst = strconv.AppendUint(dst, uint64(s.Type), 10)
+	dst = append(dst, `,"proto":`...)
+	dst = strconv.AppendUint(dst, uint64(s.Proto), 10)
+	if s.Local.IsValid() {
+		dst = append(dst, `,"local":`...)
+		dst = appendAddrPort(dst, s.Local)
+	}
+	if s.Remote.IsValid() {
+		dst = append(dst, `,"remote":`...)
+		dst = appendAddrPort(dst, s.Remote)
+	}
+	if s.Role != event.RoleUnknown {
+		dst = append(dst, `,"role":`...)
+		if name := roleName(s.Role); name != "" {
+			dst = append(dst, '"')
+			dst = append(dst, name...)
+			dst = append(dst, '"')
+		} else {
+			// Not a role Decode accepts: written so that it rejects it.
+			dst = append(dst, `"role(`...)
+			dst = strconv.AppendUint(dst, uint64(s.Role), 10)
+			dst = append(dst, `)"`...)
+		}
+	}
+	dst = append(dst, `,"connected":`...)
+	dst = strconv.AppendBool(dst, s.Connected)
+	if s.Path != "" {
+		dst = append(dst, `,"path":`...)
+		dst = appendString(dst, s.Path)
+	}
+	dst = append(dst, `,"name_changed":`...)
+	dst = strconv.AppendBool(dst, s.NameChanged)
+	return append(dst, '}')
+}
+
+// appendAddrPort appends a valid ap as {"ip":"...","port":N}, the address
+// in netip's text form (IPv6 without brackets; a zone after '%', escaped).
+func appendAddrPort(dst []byte, ap netip.AddrPort) []byte {
+	addr := ap.Addr()
+	dst = append(dst, `{"ip":"`...)
+	dst = addr.WithZone("").AppendTo(dst)
+	if zone := addr.Zone(); zone != "" {
+		dst = append(dst, '%')
+		dst = appendEscaped(dst, zone)
+	}
+	dst = append(dst, `","port":`...)
+	dst = strconv.AppendUint(dst, uint64(ap.Port()), 10)
+	return append(dst, '}')
 }
 
 // appendDrop appends the "drop" member, with the lost counts sorted by key.
@@ -273,6 +408,12 @@ const hexDigits = "0123456789abcdef"
 // encoding/json's Encoder does with SetEscapeHTML(false).
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	dst = appendEscaped(dst, s)
+	return append(dst, '"')
+}
+
+// appendEscaped appends s escaped as appendString does, without quotes.
+func appendEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
@@ -319,8 +460,7 @@ func appendString(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // Encoder writes events as JSON lines to a buffered writer. It is not safe

@@ -1,6 +1,7 @@
 package eventjson
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -332,5 +333,277 @@ func fixtures() []fixture {
 	dec.Process.Cwd = "/tmp/\ufffd"
 	fs = append(fs, fixture{name: "execve_escaping", ev: ev, decoded: dec})
 
+	fs = append(fs, netFixtures()...)
+	fs = append(fs, miscFixtures()...)
+	fs = append(fs, execFixtures()...)
+	return fs
+}
+
+// call returns an event of type typ from process 4321 with a Syscall
+// detail, sec seconds after testTime.
+func call(sec int, typ event.Type, res int64, fd *event.FD, args ...event.Arg) *event.Event {
+	return &event.Event{Time: testTime().Add(time.Duration(sec) * time.Second), Type: typ, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Syscall: &event.Syscall{Res: res, Args: args, FD: fd}}
+}
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// netFixtures are the socket and descriptor calls. Values are the kernel's
+// (x86-64): AF_UNIX 1, AF_INET 2, AF_INET6 10; SOCK_STREAM 1, SOCK_DGRAM 2,
+// SOCK_NONBLOCK 0x800, SOCK_CLOEXEC 0x80000; IPPROTO_TCP 6, IPPROTO_UDP 17.
+func netFixtures() []fixture {
+	var fs []fixture
+	// socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = 3: no name yet.
+	fs = append(fs, fixture{name: "socket", ev: call(40, event.TypeSocket, 3,
+		&event.FD{Num: 3, Type: event.FDIPv4, Sock: &event.Socket{Family: 2, Type: 1, Proto: 6}},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "domain", Kind: event.ArgSockFamily, Num: 2},
+		event.Arg{Name: "type", Kind: event.ArgSockType, Num: 0x80001},
+		event.Arg{Name: "proto", Kind: event.ArgInt, Num: 0})})
+	// connect(3, 10.0.0.7:443) from 10.0.0.5:40312.
+	fs = append(fs, fixture{name: "connect", ev: call(41, event.TypeConnect, 0,
+		&event.FD{Num: 3, Type: event.FDIPv4, Name: "10.0.0.5:40312->10.0.0.7:443", Sock: &event.Socket{Family: 2, Type: 1, Proto: 6,
+			Local: ap("10.0.0.5:40312"), Remote: ap("10.0.0.7:443"), Role: event.RoleClient, Connected: true}},
+		event.Arg{Name: "res", Kind: event.ArgErrno, Num: 0},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "10.0.0.5:40312->10.0.0.7:443"},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "addr", Kind: event.ArgSockAddr, Str: "10.0.0.7:443"})})
+	// accept(3) = 5 on an IPv6 ssh server: the tuple is peer->local, the
+	// name client->server.
+	fs = append(fs, fixture{name: "accept", ev: call(42, event.TypeAccept, 5,
+		&event.FD{Num: 5, Type: event.FDIPv6, Name: "2001:db8::9:51234->2001:db8::1:22", Sock: &event.Socket{Family: 10, Type: 1, Proto: 6,
+			Local: ap("[2001:db8::1]:22"), Remote: ap("[2001:db8::9]:51234"), Role: event.RoleServer, Connected: true}},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 5},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "2001:db8::9:51234->2001:db8::1:22"},
+		event.Arg{Name: "queuepct", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "queuelen", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "queuemax", Kind: event.ArgUint, Num: 128})})
+	// accept4(3, ..., SOCK_NONBLOCK|SOCK_CLOEXEC) failing with EAGAIN: no
+	// new socket, no descriptor.
+	fs = append(fs, fixture{name: "accept4_eagain", ev: call(43, event.TypeAccept4, -11, nil,
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: -11},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: ""},
+		event.Arg{Name: "queuepct", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "queuelen", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "queuemax", Kind: event.ArgUint, Num: 0},
+		event.Arg{Name: "flags", Kind: event.ArgInt, Num: 0x80800})})
+	// bind(4, "/run/app.sock") on a unix stream socket.
+	fs = append(fs, fixture{name: "bind_unix", ev: call(44, event.TypeBind, 0,
+		&event.FD{Num: 4, Type: event.FDUnix, Name: "/run/app.sock", Sock: &event.Socket{Family: 1, Type: 1,
+			Role: event.RoleServer, Path: "/run/app.sock"}},
+		event.Arg{Name: "res", Kind: event.ArgErrno, Num: 0},
+		event.Arg{Name: "addr", Kind: event.ArgSockAddr, Str: "/run/app.sock"},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 4})})
+	// listen(3, 128) on 0.0.0.0:8080: only a local address.
+	fs = append(fs, fixture{name: "listen", ev: call(45, event.TypeListen, 0,
+		&event.FD{Num: 3, Type: event.FDIPv4, Name: "0.0.0.0:8080", Sock: &event.Socket{Family: 2, Type: 1, Proto: 6,
+			Local: ap("0.0.0.0:8080"), Role: event.RoleServer}},
+		event.Arg{Name: "res", Kind: event.ArgErrno, Num: 0},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "backlog", Kind: event.ArgInt, Num: 128})})
+	// sendto(6, 40 bytes, 8.8.8.8:53) on an unconnected UDP socket: a new
+	// destination.
+	fs = append(fs, fixture{name: "sendto", ev: call(46, event.TypeSendto, 40,
+		&event.FD{Num: 6, Type: event.FDIPv4, Name: "10.0.0.5:53211->8.8.8.8:53", Sock: &event.Socket{Family: 2, Type: 2, Proto: 17,
+			Local: ap("10.0.0.5:53211"), Remote: ap("8.8.8.8:53"), Role: event.RoleClient, NameChanged: true}},
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 40},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 6},
+		event.Arg{Name: "size", Kind: event.ArgUint, Num: 40},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "10.0.0.5:53211->8.8.8.8:53"})})
+	fs = append(fs, fixture{name: "sendmsg", ev: call(47, event.TypeSendmsg, 64,
+		&event.FD{Num: 7, Type: event.FDIPv6, Name: "2001:db8::5:33000->2001:db8::53:53", Sock: &event.Socket{Family: 10, Type: 2, Proto: 17,
+			Local: ap("[2001:db8::5]:33000"), Remote: ap("[2001:db8::53]:53"), Role: event.RoleClient}},
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 64},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 7},
+		event.Arg{Name: "size", Kind: event.ArgUint, Num: 64},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "2001:db8::5:33000->2001:db8::53:53"})})
+	// recvfrom(8, 4096) on a syslog server bound to 0.0.0.0:514.
+	fs = append(fs, fixture{name: "recvfrom", ev: call(48, event.TypeRecvfrom, 97,
+		&event.FD{Num: 8, Type: event.FDIPv4, Name: "10.0.0.9:40000->0.0.0.0:514", Sock: &event.Socket{Family: 2, Type: 2, Proto: 17,
+			Local: ap("0.0.0.0:514"), Remote: ap("10.0.0.9:40000"), Role: event.RoleServer, NameChanged: true}},
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 97},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "10.0.0.9:40000->0.0.0.0:514"},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 8},
+		event.Arg{Name: "size", Kind: event.ArgUint, Num: 4096})})
+	fs = append(fs, fixture{name: "recvmsg", ev: call(49, event.TypeRecvmsg, 48,
+		&event.FD{Num: 9, Type: event.FDIPv4, Name: "10.0.0.9:40001->10.0.0.1:123", Sock: &event.Socket{Family: 2, Type: 2, Proto: 17,
+			Local: ap("10.0.0.1:123"), Remote: ap("10.0.0.9:40001"), Role: event.RoleServer}},
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 48},
+		event.Arg{Name: "tuple", Kind: event.ArgTuple, Str: "10.0.0.9:40001->10.0.0.1:123"},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 9},
+		event.Arg{Name: "size", Kind: event.ArgUint, Num: 65536})})
+	// dup(3) = 10, 3 being /etc/passwd: a file, no socket.
+	fs = append(fs, fixture{name: "dup", ev: call(50, event.TypeDup, 10,
+		&event.FD{Num: 10, Type: event.FDFile, Name: "/etc/passwd", Dev: 2049, Ino: 393730},
+		event.Arg{Name: "res", Kind: event.ArgFD, Num: 10},
+		event.Arg{Name: "oldfd", Kind: event.ArgFD, Num: 3})})
+	// dup2(5, 0), 5 a TCP connection to 10.0.0.66:4444: a reverse shell.
+	fs = append(fs, fixture{name: "dup2", ev: call(51, event.TypeDup2, 0,
+		&event.FD{Num: 0, Type: event.FDIPv4, Name: "10.0.0.5:40312->10.0.0.66:4444", Sock: &event.Socket{Family: 2, Type: 1, Proto: 6,
+			Local: ap("10.0.0.5:40312"), Remote: ap("10.0.0.66:4444"), Role: event.RoleClient, Connected: true}},
+		event.Arg{Name: "res", Kind: event.ArgFD, Num: 0},
+		event.Arg{Name: "oldfd", Kind: event.ArgFD, Num: 5},
+		event.Arg{Name: "newfd", Kind: event.ArgFD, Num: 0})})
+	// dup3(4, 2, O_CLOEXEC), 4 a connected abstract unix socket: no role.
+	fs = append(fs, fixture{name: "dup3", ev: call(52, event.TypeDup3, 2,
+		&event.FD{Num: 2, Type: event.FDUnix, Name: "@/tmp/.X11-unix/X0", Sock: &event.Socket{Family: 1, Type: 1,
+			Connected: true, Path: "@/tmp/.X11-unix/X0"}},
+		event.Arg{Name: "res", Kind: event.ArgFD, Num: 2},
+		event.Arg{Name: "oldfd", Kind: event.ArgFD, Num: 4},
+		event.Arg{Name: "newfd", Kind: event.ArgFD, Num: 2},
+		event.Arg{Name: "flags", Kind: event.ArgInt, Num: 0x80000})})
+	return fs
+}
+
+// allCaps is every capability up to CAP_CHECKPOINT_RESTORE (40).
+const allCaps = 1<<41 - 1
+
+// miscFixtures are the privilege, namespace, module, memory, signal and
+// process-control calls.
+func miscFixtures() []fixture {
+	res := func(n int64) event.Arg { return event.Arg{Name: "res", Kind: event.ArgErrno, Num: n} }
+	var fs []fixture
+	add := func(name string, ev *event.Event) { fs = append(fs, fixture{name: name, ev: ev}) }
+	// ptrace(PTRACE_POKETEXT, 1234, addr, data).
+	add("ptrace", call(60, event.TypePtrace, 0, nil, res(0),
+		event.Arg{Name: "addr", Kind: event.ArgHex, Num: 0x7f3a12345000},
+		event.Arg{Name: "data", Kind: event.ArgHex, Num: 0x90909090},
+		event.Arg{Name: "request", Kind: event.ArgPtraceReq, Num: 4},
+		event.Arg{Name: "pid", Kind: event.ArgInt, Num: 1234}))
+	add("init_module", call(61, event.TypeInitModule, 0, nil, res(0),
+		event.Arg{Name: "length", Kind: event.ArgUint, Num: 123456},
+		event.Arg{Name: "uargs", Kind: event.ArgString, Str: "debug=1"}))
+	add("finit_module", call(62, event.TypeFinitModule, 0,
+		&event.FD{Num: 3, Type: event.FDFile, Name: "/tmp/rk.ko", Dev: 2049, Ino: 77},
+		res(0),
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "uargs", Kind: event.ArgString, Str: ""},
+		event.Arg{Name: "flags", Kind: event.ArgModuleFlags, Num: 0}))
+	// delete_module("nf_tables", O_NONBLOCK): -ENOENT.
+	add("delete_module_enoent", call(63, event.TypeDeleteModule, -2, nil, res(-2),
+		event.Arg{Name: "name", Kind: event.ArgString, Str: "nf_tables"},
+		event.Arg{Name: "flags", Kind: event.ArgModuleFlags, Num: 0x800}))
+	// setuid(0) by a process with all capabilities.
+	ev := call(64, event.TypeSetuid, 0, nil, res(0), event.Arg{Name: "uid", Kind: event.ArgUID, Num: 0})
+	ev.Process.CapEffective, ev.Process.CapPermitted = allCaps, allCaps
+	add("setuid", ev)
+	// setgid(0) by uid 1000 without privileges: -EPERM.
+	ev = call(65, event.TypeSetgid, -1, nil, res(-1), event.Arg{Name: "gid", Kind: event.ArgGID, Num: 0})
+	ev.Process.UID, ev.Process.GID, ev.Process.EUID, ev.Process.EGID = 1000, 1000, 1000, 1000
+	add("setgid_eperm", ev)
+	// setresuid(-1, 0, -1): only the effective uid.
+	add("setresuid", call(66, event.TypeSetresuid, 0, nil, res(0),
+		event.Arg{Name: "ruid", Kind: event.ArgUID, Num: -1},
+		event.Arg{Name: "euid", Kind: event.ArgUID, Num: 0},
+		event.Arg{Name: "suid", Kind: event.ArgUID, Num: -1}))
+	add("setresgid", call(67, event.TypeSetresgid, 0, nil, res(0),
+		event.Arg{Name: "rgid", Kind: event.ArgGID, Num: 1000},
+		event.Arg{Name: "egid", Kind: event.ArgGID, Num: 1000},
+		event.Arg{Name: "sgid", Kind: event.ArgGID, Num: 1000}))
+	add("setreuid", call(68, event.TypeSetreuid, 0, nil, res(0),
+		event.Arg{Name: "ruid", Kind: event.ArgUID, Num: 1000},
+		event.Arg{Name: "euid", Kind: event.ArgUID, Num: 0}))
+	add("setregid", call(69, event.TypeSetregid, 0, nil, res(0),
+		event.Arg{Name: "rgid", Kind: event.ArgGID, Num: 4294967295},
+		event.Arg{Name: "egid", Kind: event.ArgGID, Num: 0}))
+	// capset raising every permitted capability to effective.
+	ev = call(70, event.TypeCapset, 0, nil, res(0),
+		event.Arg{Name: "cap_inheritable", Kind: event.ArgCapSet, Num: 0},
+		event.Arg{Name: "cap_permitted", Kind: event.ArgCapSet, Num: allCaps},
+		event.Arg{Name: "cap_effective", Kind: event.ArgCapSet, Num: allCaps})
+	ev.Process.CapEffective, ev.Process.CapPermitted, ev.Process.CapInheritable = allCaps, allCaps, 1<<21 // CAP_SYS_ADMIN
+	add("capset", ev)
+	// setns(3, CLONE_NEWNET), 3 being a network namespace file.
+	add("setns", call(71, event.TypeSetns, 0, &event.FD{Num: 3, Type: event.FDFile, Name: "net:[4026531992]"}, res(0),
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 3},
+		event.Arg{Name: "nstype", Kind: event.ArgCloneFlags, Num: 0x40000000}))
+	// unshare(CLONE_NEWNS|CLONE_NEWUSER).
+	add("unshare", call(72, event.TypeUnshare, 0, nil, res(0),
+		event.Arg{Name: "flags", Kind: event.ArgCloneFlags, Num: 0x10020000}))
+	// mount("/dev/sda1", "/mnt", "ext4", MS_RDONLY|MS_NOSUID).
+	add("mount", call(73, event.TypeMount, 0, nil, res(0),
+		event.Arg{Name: "dev", Kind: event.ArgString, Str: "/dev/sda1"},
+		event.Arg{Name: "dir", Kind: event.ArgPath, Str: "/mnt"},
+		event.Arg{Name: "type", Kind: event.ArgString, Str: "ext4"},
+		event.Arg{Name: "flags", Kind: event.ArgMountFlags, Num: 3}))
+	// umount2("/mnt", MNT_DETACH).
+	add("umount2", call(74, event.TypeUmount2, 0, nil, res(0),
+		event.Arg{Name: "name", Kind: event.ArgPath, Str: "/mnt"},
+		event.Arg{Name: "flags", Kind: event.ArgUmountFlags, Num: 2}))
+	add("pivot_root", call(75, event.TypePivotRoot, 0, nil, res(0),
+		event.Arg{Name: "new_root", Kind: event.ArgPath, Str: "."},
+		event.Arg{Name: "put_old", Kind: event.ArgPath, Str: ".old"}))
+	add("chroot", call(76, event.TypeChroot, 0, nil, res(0),
+		event.Arg{Name: "path", Kind: event.ArgPath, Str: "/host"}))
+	// bpf(BPF_PROG_LOAD) = 5, a new program's fd.
+	add("bpf", call(77, event.TypeBpf, 5, nil,
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 5},
+		event.Arg{Name: "cmd", Kind: event.ArgBpfCmd, Num: 5}))
+	// memfd_create("payload", MFD_CLOEXEC) = 4.
+	add("memfd_create", call(78, event.TypeMemfdCreate, 4, nil,
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: 4},
+		event.Arg{Name: "name", Kind: event.ArgString, Str: "payload"},
+		event.Arg{Name: "flags", Kind: event.ArgMemfdFlags, Num: 1}))
+	// mprotect(addr, 4096, PROT_READ|PROT_WRITE|PROT_EXEC).
+	add("mprotect", call(79, event.TypeMprotect, 0, nil, res(0),
+		event.Arg{Name: "addr", Kind: event.ArgHex, Num: 0x7f0000000000},
+		event.Arg{Name: "len", Kind: event.ArgUint, Num: 4096},
+		event.Arg{Name: "prot", Kind: event.ArgProt, Num: 7}))
+	// mmap(NULL, 8192, PROT_READ|PROT_WRITE|PROT_EXEC,
+	// MAP_PRIVATE|MAP_ANONYMOUS, -1, 0): the result is the address.
+	add("mmap", call(80, event.TypeMmap, 0x7f1234560000, nil,
+		event.Arg{Name: "res", Kind: event.ArgHex, Num: 0x7f1234560000},
+		event.Arg{Name: "addr", Kind: event.ArgHex, Num: 0},
+		event.Arg{Name: "length", Kind: event.ArgUint, Num: 8192},
+		event.Arg{Name: "prot", Kind: event.ArgProt, Num: 7},
+		event.Arg{Name: "flags", Kind: event.ArgMmapFlags, Num: 0x22},
+		event.Arg{Name: "fd", Kind: event.ArgFD, Num: -1},
+		event.Arg{Name: "offset", Kind: event.ArgUint, Num: 0}))
+	// userfaultfd(O_CLOEXEC|O_NONBLOCK) = 5.
+	add("userfaultfd", call(81, event.TypeUserfaultfd, 5, nil,
+		event.Arg{Name: "res", Kind: event.ArgFD, Num: 5},
+		event.Arg{Name: "flags", Kind: event.ArgFlags, Num: 0x80800}))
+	add("kill", call(82, event.TypeKill, 0, nil, res(0),
+		event.Arg{Name: "pid", Kind: event.ArgInt, Num: 4400},
+		event.Arg{Name: "sig", Kind: event.ArgSignal, Num: 9}))
+	add("tkill", call(83, event.TypeTkill, 0, nil, res(0),
+		event.Arg{Name: "tid", Kind: event.ArgInt, Num: 4322},
+		event.Arg{Name: "sig", Kind: event.ArgSignal, Num: 19}))
+	// tgkill(4321, 9999, SIGABRT): no such thread, -ESRCH.
+	add("tgkill_esrch", call(84, event.TypeTgkill, -3, nil, res(-3),
+		event.Arg{Name: "pid", Kind: event.ArgInt, Num: 4321},
+		event.Arg{Name: "tid", Kind: event.ArgInt, Num: 9999},
+		event.Arg{Name: "sig", Kind: event.ArgSignal, Num: 6}))
+	// prctl(PR_SET_NAME, "kworker/0:1"): a process disguising itself.
+	add("prctl", call(85, event.TypePrctl, 0, nil,
+		event.Arg{Name: "res", Kind: event.ArgInt, Num: 0},
+		event.Arg{Name: "option", Kind: event.ArgPrctlOption, Num: 15},
+		event.Arg{Name: "arg2_str", Kind: event.ArgString, Str: "kworker/0:1"},
+		event.Arg{Name: "arg2_int", Kind: event.ArgInt, Num: 0}))
+	return fs
+}
+
+// execFixtures are a failed exec and an exec with the executable's inode
+// and the process's capabilities.
+func execFixtures() []fixture {
+	var fs []fixture
+	// execve("/tmp/missing") failing with ENOENT: process is the caller.
+	ev := &event.Event{Time: testTime().Add(90 * time.Second), Type: event.TypeExecve, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Exec: &event.Exec{Filename: "/tmp/missing"},
+		Syscall: &event.Syscall{Res: -2, Args: []event.Arg{{Name: "res", Kind: event.ArgErrno, Num: -2}}}}
+	fs = append(fs, fixture{name: "execve_enoent", ev: ev})
+	ev = &event.Event{Time: testTime().Add(91 * time.Second), Type: event.TypeExecveat, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Exec: &event.Exec{Filename: "/dev/fd/3"},
+		Syscall: &event.Syscall{Res: -13, Args: []event.Arg{{Name: "res", Kind: event.ArgErrno, Num: -13}}}}
+	fs = append(fs, fixture{name: "execveat_eacces", ev: ev})
+	ev = &event.Event{Time: testTime().Add(92 * time.Second), Type: event.TypeExecve, Host: "vm", Process: testProcess(4500),
+		Ancestors: testAncestors(), Exec: &event.Exec{Filename: "/usr/bin/ping"}}
+	ev.Process.Name, ev.Process.Exe, ev.Process.Args = "ping", "/usr/bin/ping", []string{"ping", "-c1", "10.0.0.1"}
+	ev.Process.UID, ev.Process.GID, ev.Process.EUID, ev.Process.EGID = 1000, 1000, 1000, 1000
+	ev.Process.ExeIno = 1573012
+	ev.Process.ExeCtime = time.Date(2025, 10, 1, 8, 0, 0, 250000000, time.UTC)
+	ev.Process.ExeMtime = time.Date(2025, 9, 30, 17, 45, 12, 0, time.UTC)
+	ev.Process.CapEffective, ev.Process.CapPermitted = 1<<13, 1<<13 // CAP_NET_RAW (file capability)
+	fs = append(fs, fixture{name: "execve_exe_caps", ev: ev})
 	return fs
 }
