@@ -159,6 +159,10 @@ type compiler struct {
 	listStack   []string
 	unknownOK   bool // skip-if-unknown-filter of the current rule
 	unknownSeen []string
+	// hint, when not nil, are the event types the current rule can match:
+	// fields whose validity depends on the type (evt.arg.dirfd) are bound
+	// for these types only (fields.Field.BindFor).
+	hint []event.Type
 }
 
 func (c *compiler) errorf(pos rules.Pos, format string, args ...any) {
@@ -389,7 +393,13 @@ func (c *compiler) resolve(fe *rules.FieldExpr, out *compiled) (getter, bool) {
 		out.unavailable[fe.Name] = f.Unavailable
 		return getter{}, false
 	}
-	acc, err := f.Bind(arg)
+	var acc fields.Accessor
+	var err error
+	if c.hint != nil && f.BindFor != nil {
+		acc, err = f.BindFor(arg, c.hint)
+	} else {
+		acc, err = f.Bind(arg)
+	}
 	var ua *fields.UnavailableError
 	if errors.As(err, &ua) {
 		// A real Falco field argument whose data Vigil lacks: skip with a
@@ -486,6 +496,14 @@ func (c *compiler) check(ce *rules.CompareExpr) *compiled {
 	return out
 }
 
+// positiveOp is the operator whose negation op is ("=" for "!=").
+func positiveOp(op string) string {
+	if op == "!=" {
+		return "="
+	}
+	return op
+}
+
 // typeCheck compiles evt.type = / == / != / in checks into a type set.
 func (c *compiler) typeCheck(ce *rules.CompareExpr, n *checkNode) (typeSet, bool) {
 	switch ce.Op {
@@ -530,6 +548,30 @@ func constPred(g getter, op string, vals []string) (pred, error) {
 		m, err := ipMatcher(op, vals)
 		if err != nil {
 			return nil, err
+		}
+		if g.strs != nil {
+			// Several addresses (fd.ip, fd.net): = and in hold when one
+			// matches, != when none is equal (m is then the negation).
+			pos, err := ipMatcher(positiveOp(op), vals)
+			if err != nil {
+				return nil, err
+			}
+			get := g.strs
+			var buf []string
+			neg := op == "!="
+			return func(ev *event.Event) bool {
+				var ok bool
+				buf, ok = get(ev, buf[:0])
+				if !ok {
+					return false
+				}
+				for _, s := range buf {
+					if pos(s) {
+						return !neg
+					}
+				}
+				return neg
+			}, nil
 		}
 		get := g.str
 		return func(ev *event.Event) bool {

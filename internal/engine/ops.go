@@ -41,8 +41,14 @@ func fromAccessor(k fields.Kind, a fields.Accessor) (getter, error) {
 	}
 	g := getter{kind: k}
 	switch k {
-	case fields.KindString, fields.KindIP, fields.KindIPNet:
+	case fields.KindString:
 		g.str = a.Str
+	case fields.KindIP, fields.KindIPNet:
+		// fd.ip and fd.net test both ends of a socket: several values.
+		g.str, g.strs = a.Str, a.Strs
+		if g.str != nil {
+			g.strs = nil
+		}
 	case fields.KindUint, fields.KindAbsTime, fields.KindDuration:
 		g.uint = a.Uint
 	case fields.KindInt:

@@ -19,6 +19,8 @@ func returnValue(ev *event.Event) (res int64, ok bool) {
 	switch {
 	case ev == nil:
 		return 0, false
+	case ev.Type.IsExec() && ev.Syscall != nil:
+		return ev.Syscall.Res, true // a failed exec
 	case ev.Type.IsExec() || ev.Type.IsClone():
 		return 0, true
 	case ev.Type.IsSyscall() && ev.Syscall != nil:
@@ -214,16 +216,19 @@ func (c *Catalog) addEventFields() {
 			"open: fd, name, flags, mode, dev, ino; openat: fd, dirfd, name, flags, mode, dev, ino; openat2: fd, dirfd, name, flags, mode, resolve, dev, ino; creat: fd, name, mode, dev, ino (creat_flags, overlayfs layer bits, is not captured yet); " +
 			"unlink: res, path; unlinkat: res, dirfd, name, flags; mkdir: res, path, mode; mkdirat: res, dirfd, path, mode; rmdir: res, path; " +
 			"rename and link: res, oldpath, newpath; renameat: res, olddirfd, oldpath, newdirfd, newpath; renameat2: the same and flags; linkat: res, olddir, oldpath, newdir, newpath, flags; symlink: res, target, linkpath; symlinkat: res, target, linkdirfd, linkpath. " +
-			"fd renders as <f>/path (the descriptor's fd.typechar and fd.name), or as the name of the error of a failed call (ENOENT); dirfd as AT_FDCWD, or as the number (Falco adds <d>/path from its descriptor table, which Vigil does not keep) — by position only (evt.arg[1]): evt.arg.dirfd is refused while the dirfd of execveat is not captured; " +
+			"fd renders as <f>/path (the descriptor's fd.typechar and fd.name), or as the name of the error of a failed call (ENOENT); dirfd as AT_FDCWD, or as the number (Falco adds <d>/path from its descriptor table, which Vigil does not keep) — evt.arg.dirfd is accepted in rules restricted to event types whose dirfd Vigil captures (evt.type=openat), refused otherwise (the dirfd of execveat is not captured); " +
 			"name as passed, or fd.name when it is relative; flags as Falco's O_* names joined by | in Falco's order (O_TRUNC|O_CREAT|O_WRONLY; kernel flags Falco has no name for, such as O_NOFOLLOW and O_PATH, are not shown; O_F_CREATED is not captured and never shown); " +
 			"mode in octal (0644; 0 unless O_CREAT or O_TMPFILE, as Falco records it); resolve as RESOLVE_* names; dev in hexadecimal (801); ino in decimal; " +
 			"for unlink, unlinkat, mkdir, mkdirat and rmdir: res as 0, or as the name of the error (ENOENT); path and name as the absolute path (the sensor resolves a relative one against the working directory or dirfd directory, as Falco displays them); flags (unlinkat) as AT_REMOVEDIR, or 0; mode (mkdir, mkdirat) in hexadecimal, as Falco prints it (1ED for 0755), as the caller passed it; " +
 			"for rename, link and symlink and their *at forms: res likewise; olddirfd, newdirfd, olddir, newdir and linkdirfd as dirfd; oldpath, newpath and linkpath as the absolute path; target (symlink, symlinkat) as the caller wrote it, never resolved (the content of the link); flags as RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT (renameat2) or AT_SYMLINK_FOLLOW|AT_EMPTY_PATH (linkat), or 0. " +
-			"An argument Falco has but Vigil does not capture yet is refused when the rule is loaded.",
+			"socket .. prctl: the parameters of Falco's exit events (docs/dev/issue4-contract.md), rendered as Falco does: domain as AF_INET, AF_PACKET...; type as SOCK_STREAM|SOCK_CLOEXEC; request as PTRACE_ATTACH...; sig as SIGKILL...; flags of unshare and nstype of setns as CLONE_*; mount flags as RDONLY|NOSUID|BIND... (Falco's names, without MS_); umount2 flags as FORCE|DETACH...; prot as PROT_*; mmap flags as MAP_*; memfd_create flags as MFD_*; option as PR_*; cmd as BPF_*; capability sets as CAP_CHOWN CAP_KILL...; addresses in hexadecimal (7FFD1000); uids and gids in decimal (-1 for (u32)-1); tuple and addr as the sensor renders them; res as the number or the error name. A failed execve/execveat has res as the error name. " +
+			"An argument Falco has but Vigil does not capture yet is refused when the rule is loaded, unless the rule's condition restricts it to event types that have it.",
 		bindKey: bindEvtArg})
 	c.add(spec{name: "evt.rawarg", kind: KindString, arg: ArgKey, argRequired: true, dotted: true, falcoType: "DYNAMIC",
 		desc:    "One event argument by name (evt.rawarg.flags), with its raw type: a number for fd, dirfd, olddirfd, newdirfd, olddir, newdir and linkdirfd (-100 for AT_FDCWD), flags, mode, resolve, dev and ino, text for name, path, oldpath, newpath, linkpath and target. Numbers are Falco's encodings: flags as PPM_O_* (O_RDONLY 1, O_WRONLY 2, O_CREAT 4, ...; clone and exec events: PPM_CL_* and PPM_EXE_*), mode and resolve as PPM_S_* and PPM_RESOLVE_* (unlinkat flags: 512 for AT_REMOVEDIR; mkdir and mkdirat mode: the caller's mode bits; renameat2 flags: RENAME_NOREPLACE 1, RENAME_EXCHANGE 2, RENAME_WHITEOUT 4; linkat flags: AT_SYMLINK_FOLLOW 1024, AT_EMPTY_PATH 4096). Vigil has the arguments of the open family, of unlink, unlinkat, mkdir, mkdirat and rmdir, of rename, renameat, renameat2, link, linkat, symlink and symlinkat (but res: use evt.rawres), and flags; other arguments are refused when the rule is loaded (use evt.arg).",
 		bindKey: bindRawArg})
+	c.fields["evt.arg"].BindFor = bindEvtArgFor
+	c.fields["evt.rawarg"].BindFor = bindRawArgFor
 
 	var resNum numCache
 	c.add(spec{name: "evt.res", kind: KindString,

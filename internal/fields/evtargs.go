@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
 )
@@ -53,6 +54,8 @@ type argScratch struct {
 		valid bool
 	}
 	open openScratch
+	// sys caches the last numeric parameter of the socket .. prctl calls.
+	sys sysScratch
 	// pathMode caches the hexadecimal mode of mkdir and mkdirat.
 	pathMode struct {
 		v     uint32
@@ -89,7 +92,12 @@ func unavailableArg(name string, pos int) argDef { return argDef{name: name, pos
 // Parameters common to the exit events of exec and clone.
 func procArgs(ev *event.Event) *event.Process { return process(ev) }
 
+// argRes is the result of exec and clone events: 0 (success), or for a
+// failed exec the negative result with its error name.
 func argRes(s *argScratch, ev *event.Event) (string, string, bool) {
+	if ev != nil && ev.Type.IsExec() && ev.Syscall != nil && ev.Syscall.Res < 0 {
+		return s.itoa(1, ev.Syscall.Res), errnoName(ev.Syscall.Res), true
+	}
 	return "0", "", process(ev) != nil
 }
 
@@ -260,6 +268,45 @@ func argExecFlags(s *argScratch, ev *event.Event) (string, string, bool) {
 		return "4", "EXE_FROM_MEMFD", true
 	}
 	return "0", "", true
+}
+
+// argExecCap renders a capability set of the new image as the capset
+// parameters: hexadecimal, resolved the capability names.
+func argExecCap(get func(p *event.Process) uint64) argRender {
+	return func(s *argScratch, ev *event.Event) (string, string, bool) {
+		p := procArgs(ev)
+		if p == nil || (ev.Syscall != nil && ev.Syscall.Res < 0) {
+			return "", "", false
+		}
+		a := event.Arg{Kind: event.ArgCapSet, Num: int64(get(p))}
+		c := &s.sys
+		if !c.valid || c.kind != a.Kind || c.num != a.Num {
+			c.raw, c.res = renderSysArg(ev.Type, a)
+			c.kind, c.num, c.valid = a.Kind, a.Num, true
+		}
+		return c.raw, c.res, true
+	}
+}
+
+// argExecIno renders the executable's inode number; <NA> when unknown.
+func argExecIno(s *argScratch, ev *event.Event) (string, string, bool) {
+	p := procArgs(ev)
+	if p == nil || p.ExeIno == 0 {
+		return "", "", false
+	}
+	return s.itoa(1, int64(p.ExeIno)), "", true
+}
+
+// argExecTime renders a time of the executable as epoch nanoseconds;
+// <NA> when unknown.
+func argExecTime(get func(p *event.Process) time.Time) argRender {
+	return func(s *argScratch, ev *event.Event) (string, string, bool) {
+		p := procArgs(ev)
+		if p == nil || get(p).IsZero() {
+			return "", "", false
+		}
+		return s.itoa(1, get(p).UnixNano()), "", true
+	}
 }
 
 // Kernel clone flags (linux/sched.h; the same on every architecture).
@@ -503,12 +550,12 @@ func argTables() [][]argDef {
 		unavailableArg("vpgid", 17),
 		{"loginuid", 18, argLoginUID},
 		{"flags", 19, argExecFlags},
-		unavailableArg("cap_inheritable", 20),
-		unavailableArg("cap_permitted", 21),
-		unavailableArg("cap_effective", 22),
-		unavailableArg("exe_ino", 23),
-		unavailableArg("exe_ino_ctime", 24),
-		unavailableArg("exe_ino_mtime", 25),
+		{"cap_inheritable", 20, argExecCap(func(p *event.Process) uint64 { return p.CapInheritable })},
+		{"cap_permitted", 21, argExecCap(func(p *event.Process) uint64 { return p.CapPermitted })},
+		{"cap_effective", 22, argExecCap(func(p *event.Process) uint64 { return p.CapEffective })},
+		{"exe_ino", 23, argExecIno},
+		{"exe_ino_ctime", 24, argExecTime(func(p *event.Process) time.Time { return p.ExeCtime })},
+		{"exe_ino_mtime", 25, argExecTime(func(p *event.Process) time.Time { return p.ExeMtime })},
 		{"uid", 26, argEUID},
 		{"trusted_exepath", 27, argExePath},
 		unavailableArg("pgid", -1),
@@ -558,7 +605,7 @@ func argTables() [][]argDef {
 			max = t
 		}
 	}
-	tables := make([][]argDef, int(max)+1)
+	tables := sysArgTables(int(max) + 1)
 	for _, t := range event.Types() {
 		switch {
 		case t == event.TypeExecve:
@@ -620,10 +667,31 @@ func argTables() [][]argDef {
 	return tables
 }
 
-// bindEvtArg binds evt.arg.NAME or evt.arg[N]. It refuses a parameter that
-// some event type has but Vigil cannot produce for it, so that a rule never
-// silently sees <NA> where Falco has a value.
-func bindEvtArg(key string) (Accessor, error) {
+// bindEvtArg binds evt.arg.NAME or evt.arg[N] for events of any type.
+func bindEvtArg(key string) (Accessor, error) { return bindEvtArgFor(key, nil) }
+
+// typeFilter returns, for types (nil meaning every type), a test of
+// whether a table index is one of them.
+func typeFilter(types []event.Type) func(t int) bool {
+	if types == nil {
+		return func(int) bool { return true }
+	}
+	return func(t int) bool {
+		for _, u := range types {
+			if int(u) == t {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// bindEvtArgFor binds evt.arg.NAME or evt.arg[N] for events of the given
+// types (nil: every type), those a rule can match. It refuses a parameter
+// that one of these types has but Vigil cannot produce for it, so that a
+// rule never silently sees <NA> where Falco has a value; the accessor
+// yields <NA> for events of other types.
+func bindEvtArgFor(key string, types []event.Type) (Accessor, error) {
 	if key == "" {
 		return Accessor{}, fmt.Errorf("evt.arg requires an argument name or index, as in evt.arg.flags or evt.arg[0]")
 	}
@@ -642,7 +710,11 @@ func bindEvtArg(key string) (Accessor, error) {
 	renders := make([]argRender, len(tables))
 	var missing []string
 	found := false
+	in := typeFilter(types)
 	for t, defs := range tables {
+		if !in(t) {
+			continue
+		}
 		for _, d := range defs {
 			if (byPos && d.pos != pos) || (!byPos && d.name != key) {
 				continue

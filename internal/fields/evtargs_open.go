@@ -233,6 +233,10 @@ var rawArgKinds = map[string]Kind{
 	"olddirfd": KindInt, "newdirfd": KindInt, "olddir": KindInt, "newdir": KindInt, "linkdirfd": KindInt,
 	"oldpath": KindString, "newpath": KindString, "linkpath": KindString, "target": KindString,
 	"filename": KindString, "pathname": KindString, "uid": KindUint, "gid": KindUint,
+	"oldfd": KindInt, "newfd": KindInt, "request": KindUint, "domain": KindUint, "proto": KindUint,
+	"sig": KindUint, "nstype": KindUint, "prot": KindUint, "cmd": KindUint, "option": KindUint,
+	"ruid": KindUint, "euid": KindUint, "suid": KindUint, "rgid": KindUint, "egid": KindUint, "sgid": KindUint,
+	"cap_inheritable": KindUint, "cap_permitted": KindUint, "cap_effective": KindUint,
 }
 
 // rawArgKind returns the kind of evt.rawarg.NAME.
@@ -254,7 +258,11 @@ func hasArg(tables [][]argDef, t int, name string) bool {
 	return false
 }
 
-func bindRawArg(key string) (Accessor, error) {
+func bindRawArg(key string) (Accessor, error) { return bindRawArgFor(key, nil) }
+
+// bindRawArgFor binds evt.rawarg.NAME for events of the given types (nil:
+// every type), as bindEvtArgFor.
+func bindRawArgFor(key string, types []event.Type) (Accessor, error) {
 	switch {
 	case key == "":
 		return Accessor{}, fmt.Errorf("evt.rawarg requires an argument name, as in evt.rawarg.flags")
@@ -266,7 +274,11 @@ func bindRawArg(key string) (Accessor, error) {
 	tables := argTables()
 	found := false
 	var missing []string
+	in := typeFilter(types)
 	for t, defs := range tables {
+		if !in(t) {
+			continue
+		}
 		for _, d := range defs {
 			if d.name != key {
 				continue
@@ -298,7 +310,7 @@ func bindRawArg(key string) (Accessor, error) {
 	}
 	hasT := make([]bool, len(tables))
 	for t := range tables {
-		hasT[t] = hasArg(tables, t, key)
+		hasT[t] = in(t) && hasArg(tables, t, key)
 	}
 	has := func(ev *event.Event) bool { return ev != nil && int(ev.Type) < len(hasT) && hasT[ev.Type] }
 	switch kind {
@@ -337,6 +349,9 @@ func rawUint(ev *event.Event, key string) (uint64, bool) {
 	}
 	if ev.Type.IsAttrChange() {
 		return rawAttrUint(ev, key)
+	}
+	if ev.Type.IsNet() || ev.Type.IsMisc() {
+		return rawSysUint(ev, key)
 	}
 	switch key {
 	case "flags":

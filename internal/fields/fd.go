@@ -185,6 +185,7 @@ func (c *Catalog) addFDFields() {
 		}}})
 	}
 	const failed = " For a failed call, which created no descriptor, "
+	c.addSockFields()
 
 	fdInt("fd.num", "The number of the file descriptor the event is about: for the open family the new descriptor, and -1 when the call failed (as in Falco, whatever the error); for fchmod and fchown the descriptor they act on.", "",
 		func(fd *event.FD) (int64, bool) { return fdNum(fd), true })

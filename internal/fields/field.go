@@ -86,4 +86,11 @@ type Field struct {
 	// Bind validates the argument (arg is "" when none was given) and
 	// returns the accessor for it. Nil when !Available.
 	Bind func(arg string) (Accessor, error)
+	// BindFor, set for the fields whose validity depends on the event
+	// types (evt.arg, evt.rawarg), binds like Bind for events of the given
+	// types only: those a rule's condition restricts it to. evt.arg.dirfd
+	// is refused by Bind (execveat has a dirfd Vigil does not capture) but
+	// accepted by BindFor for openat. The accessor has no value for events
+	// of other types. Nil types means every type, as Bind.
+	BindFor func(arg string, types []event.Type) (Accessor, error)
 }

@@ -169,7 +169,13 @@ func splitBracket(name string) (string, string) {
 func read(t testing.TB, f *Field, arg string, acc Accessor, ev *event.Event) (any, bool) {
 	t.Helper()
 	switch k := f.KindFor(arg); k {
-	case KindString, KindIP, KindIPNet:
+	case KindIP, KindIPNet:
+		if acc.Str == nil { // fd.ip, fd.net: both ends
+			v, ok := acc.Strs(ev, nil)
+			return v, ok
+		}
+		return acc.Str(ev)
+	case KindString:
 		return acc.Str(ev)
 	case KindUint, KindAbsTime, KindDuration:
 		return acc.Uint(ev)

@@ -3,6 +3,7 @@ package fields
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
 )
@@ -447,6 +448,71 @@ func (c *Catalog) addProcessFields() {
 			}
 			return uint64(d), true
 		}}})
+	capSet := func(name, what string, get func(p *event.Process) uint64) {
+		var cache struct {
+			v     uint64
+			s     string
+			valid bool
+		}
+		c.add(spec{name: name, kind: KindString,
+			desc: "The " + what + " capability set of the thread, as Falco renders it: the names of the capabilities separated by spaces (CAP_CHOWN CAP_DAC_OVERRIDE ...); empty when the set is. thread.cap_effective contains CAP_SYS_ADMIN tests one capability.",
+			acc: Accessor{Str: func(ev *event.Event) (string, bool) {
+				p := process(ev)
+				if p == nil {
+					return "", false
+				}
+				v := get(p)
+				if !cache.valid || cache.v != v {
+					cache.v, cache.s, cache.valid = v, capNames(v), true
+				}
+				return cache.s, true
+			}}})
+	}
+	capSet("thread.cap_effective", "effective", func(p *event.Process) uint64 { return p.CapEffective })
+	capSet("thread.cap_permitted", "permitted", func(p *event.Process) uint64 { return p.CapPermitted })
+	capSet("thread.cap_inheritable", "inheritable", func(p *event.Process) uint64 { return p.CapInheritable })
+
+	c.add(spec{name: "proc.exe_ino", kind: KindInt,
+		desc: "The inode number of the executable file; <NA> when unknown.",
+		acc: Accessor{Int: func(ev *event.Event) (int64, bool) {
+			p := process(ev)
+			if p == nil || p.ExeIno == 0 {
+				return 0, false
+			}
+			return int64(p.ExeIno), true
+		}}})
+	exeTime := func(name, desc string, get func(p *event.Process) time.Time) {
+		c.add(spec{name: name, kind: KindAbsTime, desc: desc,
+			acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) {
+				p := process(ev)
+				if p == nil {
+					return 0, false
+				}
+				t := get(p)
+				if t.IsZero() || t.UnixNano() <= 0 {
+					return 0, false
+				}
+				return uint64(t.UnixNano()), true
+			}}})
+	}
+	exeTime("proc.exe_ino.ctime", "The last status change time (ctime) of the executable file, in epoch nanoseconds; <NA> when unknown.",
+		func(p *event.Process) time.Time { return p.ExeCtime })
+	exeTime("proc.exe_ino.mtime", "The last modification time (mtime) of the executable file, in epoch nanoseconds; <NA> when unknown.",
+		func(p *event.Process) time.Time { return p.ExeMtime })
+	c.add(spec{name: "proc.exe_ino.ctime_duration_proc_start", kind: KindAbsTime,
+		desc: "Nanoseconds between the last status change (ctime) of the executable file and the start of the process: small for a file changed just before it ran. <NA> when either is unknown or the ctime is later than the start.",
+		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) {
+			p := process(ev)
+			if p == nil || p.ExeCtime.IsZero() || p.StartTime.IsZero() {
+				return 0, false
+			}
+			d := p.StartTime.Sub(p.ExeCtime)
+			if d < 0 {
+				return 0, false
+			}
+			return uint64(d), true
+		}}})
+
 	c.add(spec{name: "proc.pid.ts", kind: KindDuration,
 		desc: "The start of the process as an epoch timestamp in nanoseconds (Falco types it RELTIME).",
 		acc: Accessor{Uint: func(ev *event.Event) (uint64, bool) {

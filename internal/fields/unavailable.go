@@ -14,11 +14,10 @@ const (
 	whyIO          = "I/O events are not captured yet (issue 4)"
 	whyContainer   = "container metadata is not collected yet (issue 5)"
 	whyK8s         = "Kubernetes metadata is not collected yet (issue 5)"
-	whyCaps        = "capabilities are not captured yet"
 	whyVPID        = "ids in the process's own pid namespace are not captured yet"
 	whyPgid        = "process group ids are not captured yet"
 	whyEnv         = "process environments are not captured yet"
-	whyExeIno      = "executable inode metadata is not captured yet"
+	whyExeIno      = "pid namespace start times are not captured yet"
 	whyMem         = "memory and page-fault statistics are not captured yet"
 	whyParentStart = "the start times of ancestors are not tracked yet"
 	whyExeWritable = "whether the executable is writable by its user is not captured yet"
@@ -101,15 +100,8 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "proc.ppid.ts", kind: KindDuration, why: whyParentStart, desc: "The start of the parent process as an epoch timestamp in nanoseconds."},
 		{name: "proc.is_exe_writable", kind: B, why: whyExeWritable, desc: "'true' if the executable file is writable by the user that runs it."},
 		{name: "proc.is_exe_lower_layer", kind: B, why: whyLowerLayer, desc: "'true' if the executable file is on a lower layer of an overlayfs."},
-		{name: "proc.exe_ino", kind: I, why: whyExeIno, desc: "The inode number of the executable file."},
-		{name: "proc.exe_ino.ctime", kind: KindAbsTime, why: whyExeIno, desc: "The last status change time (ctime) of the executable file, in epoch nanoseconds."},
-		{name: "proc.exe_ino.mtime", kind: KindAbsTime, why: whyExeIno, desc: "The last modification time (mtime) of the executable file, in epoch nanoseconds."},
-		{name: "proc.exe_ino.ctime_duration_proc_start", kind: KindAbsTime, why: whyExeIno, desc: "Nanoseconds between the ctime of the executable file and the start of the process."},
 		{name: "proc.exe_ino.ctime_duration_pidns_start", kind: KindAbsTime, why: whyExeIno, desc: "Nanoseconds between the start of the pid namespace and the ctime of the executable file."},
 		{name: "proc.pidns_init_start_ts", kind: U, why: whyPIDNSStart, desc: "The start of the process's pid namespace, in epoch nanoseconds."},
-		{name: "thread.cap_permitted", kind: S, why: whyCaps, desc: "The permitted capability set."},
-		{name: "thread.cap_inheritable", kind: S, why: whyCaps, desc: "The inheritable capability set."},
-		{name: "thread.cap_effective", kind: S, why: whyCaps, desc: "The effective capability set."},
 		{name: "proc.is_container_healthcheck", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's health check."},
 		{name: "proc.is_container_liveness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's liveness probe."},
 		{name: "proc.is_container_readiness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's readiness probe."},
@@ -140,37 +132,8 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "proc.stderr.name", kind: S, why: whyFDTable, desc: "The name of file descriptor 2 (stderr) of the process."},
 
 		// fd
-		{name: "fd.ip", kind: KindIP, why: whyNet, desc: "Matches the client or the server IP address of the socket."},
-		{name: "fd.cip", kind: KindIP, why: whyNet, desc: "The client IP address."},
-		{name: "fd.sip", kind: KindIP, why: whyNet, desc: "The server IP address."},
-		{name: "fd.lip", kind: KindIP, why: whyNet, desc: "The local IP address."},
-		{name: "fd.rip", kind: KindIP, why: whyNet, desc: "The remote IP address."},
-		{name: "fd.port", kind: U, falcoType: "PORT", why: whyNet, desc: "Matches the client or the server port of a TCP/UDP socket."},
-		{name: "fd.cport", kind: U, falcoType: "PORT", why: whyNet, desc: "The client port of a TCP/UDP socket."},
-		{name: "fd.sport", kind: U, falcoType: "PORT", why: whyNet, desc: "The server port of a TCP/UDP socket."},
-		{name: "fd.lport", kind: U, falcoType: "PORT", why: whyNet, desc: "The local port of a TCP/UDP socket."},
-		{name: "fd.rport", kind: U, falcoType: "PORT", why: whyNet, desc: "The remote port of a TCP/UDP socket."},
-		{name: "fd.l4proto", kind: S, why: whyNet, desc: "The IP protocol of a socket: tcp, udp, icmp or raw."},
-		{name: "fd.sockfamily", kind: S, why: whyNet, desc: "The socket family: ip or unix."},
-		{name: "fd.is_server", kind: B, why: whyNet, desc: "'true' if the process is the server end of the connection."},
 		{name: "fd.containername", kind: S, why: whyContainer, desc: "The container id chained with fd.name."},
 		{name: "fd.containerdirectory", kind: S, why: whyContainer, desc: "The container id chained with fd.directory."},
-		{name: "fd.proto", kind: U, falcoType: "PORT", why: whyNet, desc: "Matches the client or the server protocol of the socket."},
-		{name: "fd.cproto", kind: S, why: whyNet, desc: "The client protocol of a TCP/UDP socket."},
-		{name: "fd.sproto", kind: S, why: whyNet, desc: "The server protocol of a TCP/UDP socket."},
-		{name: "fd.lproto", kind: S, why: whyNet, desc: "The local protocol of a TCP/UDP socket."},
-		{name: "fd.rproto", kind: S, why: whyNet, desc: "The remote protocol of a TCP/UDP socket."},
-		{name: "fd.net", kind: KindIPNet, why: whyNet, desc: "Matches the client or the server IP network of the socket."},
-		{name: "fd.cnet", kind: KindIPNet, why: whyNet, desc: "Matches the client IP network of the socket."},
-		{name: "fd.snet", kind: KindIPNet, why: whyNet, desc: "Matches the server IP network of the socket."},
-		{name: "fd.lnet", kind: KindIPNet, why: whyNet, desc: "Matches the local IP network of the socket."},
-		{name: "fd.rnet", kind: KindIPNet, why: whyNet, desc: "Matches the remote IP network of the socket."},
-		{name: "fd.connected", kind: B, why: whyNet, desc: "For TCP/UDP sockets, 'true' if connected."},
-		{name: "fd.name_changed", kind: B, why: whyNet, desc: "'true' when the event changed the name of its file descriptor (a UDP tuple, for example)."},
-		{name: "fd.cip.name", kind: S, why: whyNet, desc: "The domain name of the client IP address."},
-		{name: "fd.sip.name", kind: S, why: whyNet, desc: "The domain name of the server IP address."},
-		{name: "fd.lip.name", kind: S, why: whyNet, desc: "The domain name of the local IP address."},
-		{name: "fd.rip.name", kind: S, why: whyNet, desc: "The domain name of the remote IP address."},
 		{name: "fd.types", kind: KindStrings, why: whyFDTable, arg: ArgIndex, desc: "The types of the file descriptors in use; fd.types[N] is the type of descriptor N as a one-item list."},
 		{name: "fd.is_upper_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on the upper layer of an overlayfs."},
 		{name: "fd.is_lower_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on a lower layer of an overlayfs."},

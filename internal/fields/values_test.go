@@ -182,8 +182,8 @@ func TestExecveValues(t *testing.T) {
 		{"evt.arg[2]", "-c." + shellLine + "."},
 		{"evt.arg[6]", "/root"},
 		{"evt.arg[27]", "/usr/bin/dash"},
-		{"evt.args", "res=0 exe=sh args=-c." + shellLine + ". tid=4321(sh) pid=4321(sh) ptid=812(bash) cwd=/root comm=sh tty=34816 loginuid=1000 flags=2(EXE_UPPER_LAYER) uid=0 trusted_exepath=/usr/bin/dash gid=0 filename=/bin/sh"},
-		{"evt.info", "res=0 exe=sh args=-c." + shellLine + ". tid=4321(sh) pid=4321(sh) ptid=812(bash) cwd=/root comm=sh tty=34816 loginuid=1000 flags=2(EXE_UPPER_LAYER) uid=0 trusted_exepath=/usr/bin/dash gid=0 filename=/bin/sh"},
+		{"evt.args", "res=0 exe=sh args=-c." + shellLine + ". tid=4321(sh) pid=4321(sh) ptid=812(bash) cwd=/root comm=sh tty=34816 loginuid=1000 flags=2(EXE_UPPER_LAYER) cap_inheritable=0 cap_permitted=0 cap_effective=0 uid=0 trusted_exepath=/usr/bin/dash gid=0 filename=/bin/sh"},
+		{"evt.info", "res=0 exe=sh args=-c." + shellLine + ". tid=4321(sh) pid=4321(sh) ptid=812(bash) cwd=/root comm=sh tty=34816 loginuid=1000 flags=2(EXE_UPPER_LAYER) cap_inheritable=0 cap_permitted=0 cap_effective=0 uid=0 trusted_exepath=/usr/bin/dash gid=0 filename=/bin/sh"},
 	})
 }
 
