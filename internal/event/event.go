@@ -435,7 +435,7 @@ const (
 	ArgPrctlOption                    // Num, PR_*
 	ArgBpfCmd                         // Num, BPF_* command
 	ArgCapSet                         // Num, a capability set: CAP_CHOWN CAP_KILL...
-	ArgHex                            // Num, an address or opaque value: 0x...
+	ArgHex                            // Num, an address or opaque value: upper-case hex without 0x, as Falco
 	ArgMemfdFlags                     // Num, MFD_*
 	ArgModuleFlags                    // Num, MODULE_INIT_* (finit_module) or O_* (delete_module)
 	ArgUID                            // Num, a user id ((u32)-1 shown as -1)
