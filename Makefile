@@ -2,7 +2,7 @@
 # scripts/test) work without make; these are shortcuts.
 
 GO ?= go
-BPF_PKGS := ./internal/sensor/kernel/
+BPF_PKGS := ./internal/sensor/kernel/ ./internal/sensor/floor/
 
 .PHONY: all build test generate bpf-deps fuzz bench clean
 
@@ -41,8 +41,14 @@ fuzz:
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME); \
 	done
 
-bench:
+# Go benchmarks, then the headline table: throughput of fixed workloads
+# with no agent, the do-nothing floor, and vigil with Falco's and its own
+# rules (`vigil bench overhead`, root, about five minutes; BENCH_ARGS adds
+# flags, e.g. BENCH_ARGS='--reps 9 --json').
+BENCH_ARGS ?=
+bench: build
 	$(GO) test ./... -run '^$$' -bench . -benchmem
+	bin/vigil bench overhead $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

@@ -251,9 +251,15 @@ struct vigil_path2 {
  * Socket and descriptor record (kind VIGIL_KIND_SYSCALL; syscall SOCKET,
  * CONNECT, ACCEPT, ACCEPT4, BIND, LISTEN, SENDTO, SENDMSG, RECVFROM, RECVMSG,
  * DUP, DUP2, DUP3), made at the syscall's exit. It describes the descriptor
- * the call created or used (the new fd for socket/accept/accept4/dup*, else
- * the fd argument) as the kernel sees it after the call, plus the address
- * the caller passed or received.
+ * the call created or used (the new fd for socket/accept/accept4, the old fd
+ * for dup*, else the fd argument) as the kernel sees it after the call, plus
+ * the address the caller passed or received.
+ * From the kernel (not raceable): ret, ino, dev, i_mode, family, type,
+ * protocol, state, the local and remote address and port, the accept queue,
+ * a bound or connected unix socket's path, a file's path. From the caller's
+ * memory, read at exit (a racing thread could have changed it): the uaddr_*
+ * fields, a unix path when the kernel has none (path_user), and the size
+ * of sendmsg/recvmsg (the iovec lengths).
  * Followed by path_len bytes: for a unix socket, its sun_path (NUL-
  * terminated; a leading NUL byte for an abstract name is kept); for a file
  * descriptor (dup family), the file's path components from the leaf up to
@@ -262,15 +268,19 @@ struct vigil_path2 {
 struct vigil_sock {
 	struct vigil_task task;
 	__u32 syscall;   /* enum vigil_syscall */
-	__s32 fd;        /* the fd argument; -1 for socket */
+	__s32 fd;        /* the fd argument (dup*: oldfd); -1 for socket */
 	__s64 ret;       /* new fd, byte count, 0, or -errno */
-	__u64 arg;       /* listen: backlog; accept4, dup3: flags; send*, recv*: size */
+	/* listen: backlog; send*, recv*: size; dup2, dup3: newfd;
+	 * accept, accept4: the listening socket's queue after the call,
+	 * sk_ack_backlog << 32 | sk_max_ack_backlog;
+	 * socket: its type argument (with flags) | protocol argument << 32 */
+	__u64 arg;
 	__u64 ino;       /* the described fd's inode number; 0 if none */
 	__u32 dev;       /* new_encode_dev() of its superblock's s_dev */
 	__u32 i_mode;    /* its inode's i_mode */
-	__u16 family;    /* AF_* of the socket (or of the address if no socket) */
-	__u16 type;      /* SOCK_* (socket(2)'s type argument with its flags for socket) */
-	__u16 protocol;  /* IPPROTO_* (socket(2)'s argument for socket; else the sock's) */
+	__u16 family;    /* AF_* of the socket (socket: the domain argument) */
+	__u16 type;      /* SOCK_* of the socket (sock->type, no flags) */
+	__u16 protocol;  /* IPPROTO_* of the sock (sk_protocol) */
 	__u8 state;      /* sk_state (TCP_ESTABLISHED...), 0 if no sock */
 	__u8 fdkind;     /* 0 none, 1 socket, 2 other file */
 	__u8 laddr[16];  /* local address (IPv4 in the first 4 bytes) */
@@ -281,8 +291,9 @@ struct vigil_sock {
 	__u16 uport;
 	__u8 uaddr[16];  /* that address (connect, bind, sendto/sendmsg dest, recvfrom/recvmsg source) */
 	__u16 path_len;
-	__u16 _pad2;
-	__u32 _pad3;
+	__u8 path_user;  /* 1: the unix path is the caller's address, not the kernel's */
+	__u8 _pad2;
+	__u32 flags;     /* accept4, dup3: the flags argument */
 };
 
 /*

@@ -70,14 +70,41 @@ type miscVigilGeneric struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	miscMapDrops            = "drops"
-	miscMapEvents           = "events"
-	miscMapScratchMap       = "scratch_map"
-	miscMapWalkMap          = "walk_map"
-	miscProgTraceExitPtrace = "trace_exit_ptrace"
-	miscVarAgentTgid        = "agent_tgid"
-	miscVarUnusedGeneric    = "unused_generic"
-	miscVarWakeupBytes      = "wakeup_bytes"
+	miscMapDrops                  = "drops"
+	miscMapEvents                 = "events"
+	miscMapScratchMap             = "scratch_map"
+	miscMapWalkMap                = "walk_map"
+	miscProgTraceExitBpf          = "trace_exit_bpf"
+	miscProgTraceExitCapset       = "trace_exit_capset"
+	miscProgTraceExitChroot       = "trace_exit_chroot"
+	miscProgTraceExitDeleteModule = "trace_exit_delete_module"
+	miscProgTraceExitExecve       = "trace_exit_execve"
+	miscProgTraceExitExecveat     = "trace_exit_execveat"
+	miscProgTraceExitFinitModule  = "trace_exit_finit_module"
+	miscProgTraceExitInitModule   = "trace_exit_init_module"
+	miscProgTraceExitKill         = "trace_exit_kill"
+	miscProgTraceExitMemfdCreate  = "trace_exit_memfd_create"
+	miscProgTraceExitMmap         = "trace_exit_mmap"
+	miscProgTraceExitMount        = "trace_exit_mount"
+	miscProgTraceExitMprotect     = "trace_exit_mprotect"
+	miscProgTraceExitPivotRoot    = "trace_exit_pivot_root"
+	miscProgTraceExitPrctl        = "trace_exit_prctl"
+	miscProgTraceExitPtrace       = "trace_exit_ptrace"
+	miscProgTraceExitSetgid       = "trace_exit_setgid"
+	miscProgTraceExitSetns        = "trace_exit_setns"
+	miscProgTraceExitSetregid     = "trace_exit_setregid"
+	miscProgTraceExitSetresgid    = "trace_exit_setresgid"
+	miscProgTraceExitSetresuid    = "trace_exit_setresuid"
+	miscProgTraceExitSetreuid     = "trace_exit_setreuid"
+	miscProgTraceExitSetuid       = "trace_exit_setuid"
+	miscProgTraceExitTgkill       = "trace_exit_tgkill"
+	miscProgTraceExitTkill        = "trace_exit_tkill"
+	miscProgTraceExitUmount2      = "trace_exit_umount2"
+	miscProgTraceExitUnshare      = "trace_exit_unshare"
+	miscProgTraceExitUserfaultfd  = "trace_exit_userfaultfd"
+	miscVarAgentTgid              = "agent_tgid"
+	miscVarUnusedGeneric          = "unused_generic"
+	miscVarWakeupBytes            = "wakeup_bytes"
 )
 
 // loadMisc returns the embedded CollectionSpec for misc.
@@ -122,7 +149,34 @@ type miscSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type miscProgramSpecs struct {
-	TraceExitPtrace *ebpf.ProgramSpec `ebpf:"trace_exit_ptrace"`
+	TraceExitBpf          *ebpf.ProgramSpec `ebpf:"trace_exit_bpf"`
+	TraceExitCapset       *ebpf.ProgramSpec `ebpf:"trace_exit_capset"`
+	TraceExitChroot       *ebpf.ProgramSpec `ebpf:"trace_exit_chroot"`
+	TraceExitDeleteModule *ebpf.ProgramSpec `ebpf:"trace_exit_delete_module"`
+	TraceExitExecve       *ebpf.ProgramSpec `ebpf:"trace_exit_execve"`
+	TraceExitExecveat     *ebpf.ProgramSpec `ebpf:"trace_exit_execveat"`
+	TraceExitFinitModule  *ebpf.ProgramSpec `ebpf:"trace_exit_finit_module"`
+	TraceExitInitModule   *ebpf.ProgramSpec `ebpf:"trace_exit_init_module"`
+	TraceExitKill         *ebpf.ProgramSpec `ebpf:"trace_exit_kill"`
+	TraceExitMemfdCreate  *ebpf.ProgramSpec `ebpf:"trace_exit_memfd_create"`
+	TraceExitMmap         *ebpf.ProgramSpec `ebpf:"trace_exit_mmap"`
+	TraceExitMount        *ebpf.ProgramSpec `ebpf:"trace_exit_mount"`
+	TraceExitMprotect     *ebpf.ProgramSpec `ebpf:"trace_exit_mprotect"`
+	TraceExitPivotRoot    *ebpf.ProgramSpec `ebpf:"trace_exit_pivot_root"`
+	TraceExitPrctl        *ebpf.ProgramSpec `ebpf:"trace_exit_prctl"`
+	TraceExitPtrace       *ebpf.ProgramSpec `ebpf:"trace_exit_ptrace"`
+	TraceExitSetgid       *ebpf.ProgramSpec `ebpf:"trace_exit_setgid"`
+	TraceExitSetns        *ebpf.ProgramSpec `ebpf:"trace_exit_setns"`
+	TraceExitSetregid     *ebpf.ProgramSpec `ebpf:"trace_exit_setregid"`
+	TraceExitSetresgid    *ebpf.ProgramSpec `ebpf:"trace_exit_setresgid"`
+	TraceExitSetresuid    *ebpf.ProgramSpec `ebpf:"trace_exit_setresuid"`
+	TraceExitSetreuid     *ebpf.ProgramSpec `ebpf:"trace_exit_setreuid"`
+	TraceExitSetuid       *ebpf.ProgramSpec `ebpf:"trace_exit_setuid"`
+	TraceExitTgkill       *ebpf.ProgramSpec `ebpf:"trace_exit_tgkill"`
+	TraceExitTkill        *ebpf.ProgramSpec `ebpf:"trace_exit_tkill"`
+	TraceExitUmount2      *ebpf.ProgramSpec `ebpf:"trace_exit_umount2"`
+	TraceExitUnshare      *ebpf.ProgramSpec `ebpf:"trace_exit_unshare"`
+	TraceExitUserfaultfd  *ebpf.ProgramSpec `ebpf:"trace_exit_userfaultfd"`
 }
 
 // miscMapSpecs contains maps before they are loaded into the kernel.
@@ -192,12 +246,66 @@ type miscVariables struct {
 //
 // It can be passed to loadMiscObjects or ebpf.CollectionSpec.LoadAndAssign.
 type miscPrograms struct {
-	TraceExitPtrace *ebpf.Program `ebpf:"trace_exit_ptrace"`
+	TraceExitBpf          *ebpf.Program `ebpf:"trace_exit_bpf"`
+	TraceExitCapset       *ebpf.Program `ebpf:"trace_exit_capset"`
+	TraceExitChroot       *ebpf.Program `ebpf:"trace_exit_chroot"`
+	TraceExitDeleteModule *ebpf.Program `ebpf:"trace_exit_delete_module"`
+	TraceExitExecve       *ebpf.Program `ebpf:"trace_exit_execve"`
+	TraceExitExecveat     *ebpf.Program `ebpf:"trace_exit_execveat"`
+	TraceExitFinitModule  *ebpf.Program `ebpf:"trace_exit_finit_module"`
+	TraceExitInitModule   *ebpf.Program `ebpf:"trace_exit_init_module"`
+	TraceExitKill         *ebpf.Program `ebpf:"trace_exit_kill"`
+	TraceExitMemfdCreate  *ebpf.Program `ebpf:"trace_exit_memfd_create"`
+	TraceExitMmap         *ebpf.Program `ebpf:"trace_exit_mmap"`
+	TraceExitMount        *ebpf.Program `ebpf:"trace_exit_mount"`
+	TraceExitMprotect     *ebpf.Program `ebpf:"trace_exit_mprotect"`
+	TraceExitPivotRoot    *ebpf.Program `ebpf:"trace_exit_pivot_root"`
+	TraceExitPrctl        *ebpf.Program `ebpf:"trace_exit_prctl"`
+	TraceExitPtrace       *ebpf.Program `ebpf:"trace_exit_ptrace"`
+	TraceExitSetgid       *ebpf.Program `ebpf:"trace_exit_setgid"`
+	TraceExitSetns        *ebpf.Program `ebpf:"trace_exit_setns"`
+	TraceExitSetregid     *ebpf.Program `ebpf:"trace_exit_setregid"`
+	TraceExitSetresgid    *ebpf.Program `ebpf:"trace_exit_setresgid"`
+	TraceExitSetresuid    *ebpf.Program `ebpf:"trace_exit_setresuid"`
+	TraceExitSetreuid     *ebpf.Program `ebpf:"trace_exit_setreuid"`
+	TraceExitSetuid       *ebpf.Program `ebpf:"trace_exit_setuid"`
+	TraceExitTgkill       *ebpf.Program `ebpf:"trace_exit_tgkill"`
+	TraceExitTkill        *ebpf.Program `ebpf:"trace_exit_tkill"`
+	TraceExitUmount2      *ebpf.Program `ebpf:"trace_exit_umount2"`
+	TraceExitUnshare      *ebpf.Program `ebpf:"trace_exit_unshare"`
+	TraceExitUserfaultfd  *ebpf.Program `ebpf:"trace_exit_userfaultfd"`
 }
 
 func (p *miscPrograms) Close() error {
 	return _MiscClose(
+		p.TraceExitBpf,
+		p.TraceExitCapset,
+		p.TraceExitChroot,
+		p.TraceExitDeleteModule,
+		p.TraceExitExecve,
+		p.TraceExitExecveat,
+		p.TraceExitFinitModule,
+		p.TraceExitInitModule,
+		p.TraceExitKill,
+		p.TraceExitMemfdCreate,
+		p.TraceExitMmap,
+		p.TraceExitMount,
+		p.TraceExitMprotect,
+		p.TraceExitPivotRoot,
+		p.TraceExitPrctl,
 		p.TraceExitPtrace,
+		p.TraceExitSetgid,
+		p.TraceExitSetns,
+		p.TraceExitSetregid,
+		p.TraceExitSetresgid,
+		p.TraceExitSetresuid,
+		p.TraceExitSetreuid,
+		p.TraceExitSetuid,
+		p.TraceExitTgkill,
+		p.TraceExitTkill,
+		p.TraceExitUmount2,
+		p.TraceExitUnshare,
+		p.TraceExitUserfaultfd,
 	)
 }
 

@@ -77,22 +77,35 @@ type netVigilSock struct {
 	Uport       uint16
 	Uaddr       [16]uint8
 	PathLen     uint16
-	Pad2        uint16
-	Pad3        uint32
+	PathUser    uint8
+	Pad2        uint8
+	Flags       uint32
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	netMapDrops            = "drops"
-	netMapEvents           = "events"
-	netMapScratchMap       = "scratch_map"
-	netMapWalkMap          = "walk_map"
-	netProgTraceExitSocket = "trace_exit_socket"
-	netVarAgentTgid        = "agent_tgid"
-	netVarUnusedSock       = "unused_sock"
-	netVarWakeupBytes      = "wakeup_bytes"
+	netMapDrops              = "drops"
+	netMapEvents             = "events"
+	netMapScratchMap         = "scratch_map"
+	netMapWalkMap            = "walk_map"
+	netProgTraceExitAccept   = "trace_exit_accept"
+	netProgTraceExitAccept4  = "trace_exit_accept4"
+	netProgTraceExitBind     = "trace_exit_bind"
+	netProgTraceExitConnect  = "trace_exit_connect"
+	netProgTraceExitDup      = "trace_exit_dup"
+	netProgTraceExitDup2     = "trace_exit_dup2"
+	netProgTraceExitDup3     = "trace_exit_dup3"
+	netProgTraceExitListen   = "trace_exit_listen"
+	netProgTraceExitRecvfrom = "trace_exit_recvfrom"
+	netProgTraceExitRecvmsg  = "trace_exit_recvmsg"
+	netProgTraceExitSendmsg  = "trace_exit_sendmsg"
+	netProgTraceExitSendto   = "trace_exit_sendto"
+	netProgTraceExitSocket   = "trace_exit_socket"
+	netVarAgentTgid          = "agent_tgid"
+	netVarUnusedSock         = "unused_sock"
+	netVarWakeupBytes        = "wakeup_bytes"
 )
 
 // loadNet returns the embedded CollectionSpec for net.
@@ -137,7 +150,19 @@ type netSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netProgramSpecs struct {
-	TraceExitSocket *ebpf.ProgramSpec `ebpf:"trace_exit_socket"`
+	TraceExitAccept   *ebpf.ProgramSpec `ebpf:"trace_exit_accept"`
+	TraceExitAccept4  *ebpf.ProgramSpec `ebpf:"trace_exit_accept4"`
+	TraceExitBind     *ebpf.ProgramSpec `ebpf:"trace_exit_bind"`
+	TraceExitConnect  *ebpf.ProgramSpec `ebpf:"trace_exit_connect"`
+	TraceExitDup      *ebpf.ProgramSpec `ebpf:"trace_exit_dup"`
+	TraceExitDup2     *ebpf.ProgramSpec `ebpf:"trace_exit_dup2"`
+	TraceExitDup3     *ebpf.ProgramSpec `ebpf:"trace_exit_dup3"`
+	TraceExitListen   *ebpf.ProgramSpec `ebpf:"trace_exit_listen"`
+	TraceExitRecvfrom *ebpf.ProgramSpec `ebpf:"trace_exit_recvfrom"`
+	TraceExitRecvmsg  *ebpf.ProgramSpec `ebpf:"trace_exit_recvmsg"`
+	TraceExitSendmsg  *ebpf.ProgramSpec `ebpf:"trace_exit_sendmsg"`
+	TraceExitSendto   *ebpf.ProgramSpec `ebpf:"trace_exit_sendto"`
+	TraceExitSocket   *ebpf.ProgramSpec `ebpf:"trace_exit_socket"`
 }
 
 // netMapSpecs contains maps before they are loaded into the kernel.
@@ -207,11 +232,35 @@ type netVariables struct {
 //
 // It can be passed to loadNetObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netPrograms struct {
-	TraceExitSocket *ebpf.Program `ebpf:"trace_exit_socket"`
+	TraceExitAccept   *ebpf.Program `ebpf:"trace_exit_accept"`
+	TraceExitAccept4  *ebpf.Program `ebpf:"trace_exit_accept4"`
+	TraceExitBind     *ebpf.Program `ebpf:"trace_exit_bind"`
+	TraceExitConnect  *ebpf.Program `ebpf:"trace_exit_connect"`
+	TraceExitDup      *ebpf.Program `ebpf:"trace_exit_dup"`
+	TraceExitDup2     *ebpf.Program `ebpf:"trace_exit_dup2"`
+	TraceExitDup3     *ebpf.Program `ebpf:"trace_exit_dup3"`
+	TraceExitListen   *ebpf.Program `ebpf:"trace_exit_listen"`
+	TraceExitRecvfrom *ebpf.Program `ebpf:"trace_exit_recvfrom"`
+	TraceExitRecvmsg  *ebpf.Program `ebpf:"trace_exit_recvmsg"`
+	TraceExitSendmsg  *ebpf.Program `ebpf:"trace_exit_sendmsg"`
+	TraceExitSendto   *ebpf.Program `ebpf:"trace_exit_sendto"`
+	TraceExitSocket   *ebpf.Program `ebpf:"trace_exit_socket"`
 }
 
 func (p *netPrograms) Close() error {
 	return _NetClose(
+		p.TraceExitAccept,
+		p.TraceExitAccept4,
+		p.TraceExitBind,
+		p.TraceExitConnect,
+		p.TraceExitDup,
+		p.TraceExitDup2,
+		p.TraceExitDup3,
+		p.TraceExitListen,
+		p.TraceExitRecvfrom,
+		p.TraceExitRecvmsg,
+		p.TraceExitSendmsg,
+		p.TraceExitSendto,
 		p.TraceExitSocket,
 	)
 }

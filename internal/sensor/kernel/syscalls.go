@@ -3,6 +3,7 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -230,6 +231,16 @@ func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 	return k.prog.get(&s.sys)
 }
 
+// exitTracepoint names the exit tracepoint of a system call event type:
+// sys_exit_ and the kernel's name for the call, which is the event's
+// except for umount2 (SYSCALL_DEFINE2(umount, ...)).
+func exitTracepoint(t event.Type) string {
+	if t == event.TypeUmount2 {
+		return "sys_exit_umount"
+	}
+	return "sys_exit_" + t.String()
+}
+
 // attachSyscalls attaches the exit tracepoint of each requested system
 // call. There is no entry program: the exit reads the call's arguments from
 // the saved registers, so a call already running at attach time is still
@@ -240,8 +251,15 @@ func (s *Sensor) attachSyscalls() error {
 	}
 	names := make([]string, 0, len(s.syscalls))
 	for _, t := range s.syscalls {
-		name := "sys_exit_" + t.String()
+		name := exitTracepoint(t)
 		l, err := link.Tracepoint("syscalls", name, s.syscallProgram(t), nil)
+		if errors.Is(err, os.ErrNotExist) {
+			// The kernel lacks the call (CONFIG_MODULES=n has no
+			// init_module): nothing can make it, nothing to report.
+			s.log.Warn("kernel sensor: system call not in this kernel, not captured",
+				"syscall", t.String(), "tracepoint", "syscalls/"+name)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("kernel sensor: attach tracepoint syscalls/%s for %s: %w", name, t, err)
 		}

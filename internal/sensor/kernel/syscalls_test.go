@@ -391,23 +391,32 @@ func TestOwnOpensExcluded(t *testing.T) {
 }
 
 func TestUnsupportedSyscall(t *testing.T) {
-	_, err := New(Options{Syscalls: []event.Type{event.TypeOpenat, event.TypeExecve}})
-	if err == nil || !strings.Contains(err.Error(), "execve") || !strings.Contains(err.Error(), "openat2") {
-		t.Fatalf("New with execve in Syscalls: err = %v, want one naming execve and the supported calls", err)
+	_, err := New(Options{Syscalls: []event.Type{event.TypeOpenat, event.TypeClone}})
+	if err == nil || !strings.Contains(err.Error(), "clone") || !strings.Contains(err.Error(), "openat2") {
+		t.Fatalf("New with clone in Syscalls: err = %v, want one naming clone and the supported calls", err)
 	}
 }
 
 func TestSupportedSyscalls(t *testing.T) {
 	got := SupportedSyscalls()
-	if want := slices.Concat(openFamily, pathOps, pathPairs, attrChanges); !reflect.DeepEqual(got, want) {
-		t.Errorf("SupportedSyscalls() = %v, want %v", got, want)
+	var misc []event.Type
+	for _, t := range event.Types() {
+		if t.IsMisc() {
+			misc = append(misc, t)
+		}
 	}
-	got[0] = event.TypeExecve // callers get a copy
+	// failed execs: the successful ones come from the process object
+	misc = append(misc, event.TypeExecve, event.TypeExecveat)
+	want := slices.Concat(openFamily, pathOps, pathPairs, attrChanges, netCalls, misc)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SupportedSyscalls() =\n %v\nwant\n %v", got, want)
+	}
+	got[0] = event.TypeClone // callers get a copy
 	if SupportedSyscalls()[0] != event.TypeOpen {
 		t.Error("SupportedSyscalls returns shared state")
 	}
-	for _, typ := range got {
-		if !typ.IsSyscall() && typ != event.TypeExecve {
+	for _, typ := range SupportedSyscalls() {
+		if !typ.IsSyscall() && !typ.IsExec() {
 			t.Errorf("%s is not a syscall event type", typ)
 		}
 	}
