@@ -74,6 +74,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDoctorCmd(stdout),
 		newRulesCmd(stdout, stderr),
 		newVersionCmd(stdout),
+		newBenchCmd(g, stdout, stderr),
+		newBenchWorkloadCmd(stdout),
 	)
 	return root
 }
