@@ -144,7 +144,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		log.Warn("process table seeding incomplete", "err", err)
 	}
 	log.Info("vigil ready", "version", versionString(), "host", hostname,
-		"seeded_processes", seeded, "syscalls", typeNames(syscalls), "events_to_stdout", f.events, "pid", os.Getpid())
+		"seeded_processes", seeded, "syscalls", typeNames(sensor.Captured()), "events_to_stdout", f.events, "pid", os.Getpid())
 
 	statsDone := make(chan struct{})
 	statsCtx, stopStats := context.WithCancel(ctx)

@@ -70,6 +70,7 @@ type Sensor struct {
 	// system call objects: each loaded when Options.Syscalls asks for one
 	// of its calls
 	sys      sysObjects
+	captured []event.Type // the system calls attached
 	syscalls []event.Type
 	links    []link.Link
 	reader   *ringbuf.Reader

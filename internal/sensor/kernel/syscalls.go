@@ -222,6 +222,10 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 	return nil
 }
 
+// Captured returns the system calls Start attached: those of
+// Options.Syscalls that this kernel has.
+func (s *Sensor) Captured() []event.Type { return slices.Clone(s.captured) }
+
 // syscallProgram returns the exit program of a supported type.
 func (s *Sensor) syscallProgram(t event.Type) *ebpf.Program {
 	k, ok := kindOfType(t)
@@ -265,6 +269,7 @@ func (s *Sensor) attachSyscalls() error {
 		}
 		s.links = append(s.links, l)
 		names = append(names, t.String())
+		s.captured = append(s.captured, t)
 	}
 	s.log.Info("kernel sensor: system calls captured",
 		"syscalls", names,
