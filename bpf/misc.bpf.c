@@ -59,47 +59,8 @@ _Static_assert(sizeof(struct vigil_generic) + 3 * VIGIL_FILENAME_MAX <= HEAD_MAS
 _Static_assert(HEAD_MASK + VIGIL_FILENAME_MAX < VIGIL_SCRATCH,
 	       "generic string read overflows the scratch");
 
-static __always_inline struct pt_regs *misc_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
 
-/* Syscall argument n (0-5) from the saved user registers. */
-static __always_inline __u64 misc_arg(struct pt_regs *regs, int n)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (n) {
-	case 0:
-		return BPF_CORE_READ(regs, di);
-	case 1:
-		return BPF_CORE_READ(regs, si);
-	case 2:
-		return BPF_CORE_READ(regs, dx);
-	case 3:
-		return BPF_CORE_READ(regs, r10);
-	case 4:
-		return BPF_CORE_READ(regs, r8);
-	default:
-		return BPF_CORE_READ(regs, r9);
-	}
-#else
-	return 0;
-#endif
-}
 
-/* The file behind descriptor fd of task, or NULL. */
-static __always_inline struct file *misc_fd(struct task_struct *task, long fd)
-{
-	if (fd < 0)
-		return NULL;
-	struct fdtable *fdt = task->files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
 
 /* A record being assembled in the scratch buffer. */
 struct gen {
@@ -129,7 +90,7 @@ static __always_inline bool gen_start(struct gen *g, __u32 sc, long ret, struct 
 	r->kpath = 0;
 	r->ret = ret;
 	for (int i = 0; i < 6; i++)
-		r->args[i] = misc_arg(regs, i);
+		r->args[i] = sys_arg(regs, i);
 	for (int i = 0; i < 4; i++)
 		r->extra[i] = 0;
 	r->str_len[0] = 0;
@@ -199,7 +160,7 @@ static __always_inline void gen_submit(struct gen *g)
 static __always_inline int emit_plain(struct trace_event_raw_sys_exit *ctx, __u32 sc)
 {
 	struct gen g;
-	if (!gen_start(&g, sc, ctx->ret, misc_regs()))
+	if (!gen_start(&g, sc, ctx->ret, user_regs()))
 		return 0;
 	gen_submit(&g);
 	return 0;
@@ -210,7 +171,7 @@ static __always_inline int emit_plain(struct trace_event_raw_sys_exit *ctx, __u3
 static __always_inline int emit_strs(struct trace_event_raw_sys_exit *ctx, __u32 sc, __u32 mask)
 {
 	struct gen g;
-	if (!gen_start(&g, sc, ctx->ret, misc_regs()))
+	if (!gen_start(&g, sc, ctx->ret, user_regs()))
 		return 0;
 	int sec = 0;
 	for (int k = 0; k < 6; k++) {
@@ -239,10 +200,10 @@ SEC("tracepoint/syscalls/sys_exit_finit_module")
 int trace_exit_finit_module(struct trace_event_raw_sys_exit *ctx)
 {
 	struct gen g;
-	if (!gen_start(&g, VIGIL_SC_FINIT_MODULE, ctx->ret, misc_regs()))
+	if (!gen_start(&g, VIGIL_SC_FINIT_MODULE, ctx->ret, user_regs()))
 		return 0;
 	gen_user_str(&g, 0, (const void *)g.r->args[1], VIGIL_FILENAME_MAX);
-	gen_file_path(&g, 1, misc_fd(bpf_get_current_task_btf(), (__s32)g.r->args[0]));
+	gen_file_path(&g, 1, task_fd(bpf_get_current_task_btf(), (__s32)g.r->args[0]));
 	gen_submit(&g);
 	return 0;
 }
@@ -305,7 +266,7 @@ SEC("tracepoint/syscalls/sys_exit_capset")
 int trace_exit_capset(struct trace_event_raw_sys_exit *ctx)
 {
 	struct gen g;
-	if (!gen_start(&g, VIGIL_SC_CAPSET, ctx->ret, misc_regs()))
+	if (!gen_start(&g, VIGIL_SC_CAPSET, ctx->ret, user_regs()))
 		return 0;
 	struct cap_header hdr = {};
 	struct cap_data d[2] = {};
@@ -327,9 +288,9 @@ SEC("tracepoint/syscalls/sys_exit_setns")
 int trace_exit_setns(struct trace_event_raw_sys_exit *ctx)
 {
 	struct gen g;
-	if (!gen_start(&g, VIGIL_SC_SETNS, ctx->ret, misc_regs()))
+	if (!gen_start(&g, VIGIL_SC_SETNS, ctx->ret, user_regs()))
 		return 0;
-	struct file *f = misc_fd(bpf_get_current_task_btf(), (__s32)g.r->args[0]);
+	struct file *f = task_fd(bpf_get_current_task_btf(), (__s32)g.r->args[0]);
 	if (f) {
 		struct inode *inode = BPF_CORE_READ(f, f_inode);
 		if (BPF_CORE_READ(inode, i_sb, s_magic) == NSFS_MAGIC) {
@@ -381,7 +342,7 @@ SEC("tracepoint/syscalls/sys_exit_bpf")
 int trace_exit_bpf(struct trace_event_raw_sys_exit *ctx)
 {
 	struct gen g;
-	if (!gen_start(&g, VIGIL_SC_BPF, ctx->ret, misc_regs()))
+	if (!gen_start(&g, VIGIL_SC_BPF, ctx->ret, user_regs()))
 		return 0;
 	if ((__u32)g.r->args[0] == BPF_PROG_LOAD_CMD && g.r->args[2] >= sizeof(__u32)) {
 		__u32 prog_type = 0;
@@ -410,15 +371,15 @@ static long vma_kind(struct task_struct *task, struct vm_area_struct *vma, void 
 SEC("tracepoint/syscalls/sys_exit_mprotect")
 int trace_exit_mprotect(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = misc_regs();
-	__u64 prot = misc_arg(regs, 2);
+	struct pt_regs *regs = user_regs();
+	__u64 prot = sys_arg(regs, 2);
 	if (!(prot & PROT_EXEC))
 		return 0;
 	__u64 kind = 0;
 	if (!(prot & PROT_WRITE)) {
 		if (is_agent(bpf_get_current_pid_tgid() >> 32))
 			return 0;
-		bpf_find_vma(bpf_get_current_task_btf(), misc_arg(regs, 0), vma_kind, &kind, 0);
+		bpf_find_vma(bpf_get_current_task_btf(), sys_arg(regs, 0), vma_kind, &kind, 0);
 		if (kind == 2)
 			return 0; /* executable, read-only file mapping: a loader */
 	}
@@ -433,18 +394,18 @@ int trace_exit_mprotect(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int trace_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = misc_regs();
-	__u64 prot = misc_arg(regs, 2);
+	struct pt_regs *regs = user_regs();
+	__u64 prot = sys_arg(regs, 2);
 	if (!(prot & PROT_EXEC))
 		return 0;
-	__u64 flags = misc_arg(regs, 3);
+	__u64 flags = sys_arg(regs, 3);
 	if (!(prot & PROT_WRITE) && !(flags & MAP_ANONYMOUS))
 		return 0;
 	struct gen g;
 	if (!gen_start(&g, VIGIL_SC_MMAP, ctx->ret, regs))
 		return 0;
 	if (!(flags & MAP_ANONYMOUS))
-		gen_file_path(&g, 0, misc_fd(bpf_get_current_task_btf(), (__s32)g.r->args[4]));
+		gen_file_path(&g, 0, task_fd(bpf_get_current_task_btf(), (__s32)g.r->args[4]));
 	gen_submit(&g);
 	return 0;
 }
@@ -477,7 +438,7 @@ SEC("tracepoint/syscalls/sys_exit_prctl")
 int trace_exit_prctl(struct trace_event_raw_sys_exit *ctx)
 {
 	struct gen g;
-	if (!gen_start(&g, VIGIL_SC_PRCTL, ctx->ret, misc_regs()))
+	if (!gen_start(&g, VIGIL_SC_PRCTL, ctx->ret, user_regs()))
 		return 0;
 	__u32 option = g.r->args[0];
 	if (option == PR_SET_NAME || option == PR_GET_NAME)
@@ -493,7 +454,7 @@ static __always_inline int emit_exec_fail(struct trace_event_raw_sys_exit *ctx, 
 	if (ret >= 0)
 		return 0;
 	struct gen g;
-	if (!gen_start(&g, sc, ret, misc_regs()))
+	if (!gen_start(&g, sc, ret, user_regs()))
 		return 0;
 	gen_user_str(&g, 0, (const void *)g.r->args[name_arg & 1], VIGIL_FILENAME_MAX);
 	gen_submit(&g);

@@ -67,49 +67,8 @@ struct net_args {
 	__u64 iovlen;
 };
 
-/* Syscall argument n (0-5) from the saved user registers (as in
- * syscalls.bpf.c; named apart so the objects never clash in common.h). */
-static __always_inline __u64 net_sys_arg(struct pt_regs *regs, int n)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (n) {
-	case 0:
-		return BPF_CORE_READ(regs, di);
-	case 1:
-		return BPF_CORE_READ(regs, si);
-	case 2:
-		return BPF_CORE_READ(regs, dx);
-	case 3:
-		return BPF_CORE_READ(regs, r10);
-	case 4:
-		return BPF_CORE_READ(regs, r8);
-	default:
-		return BPF_CORE_READ(regs, r9);
-	}
-#else
-	return 0;
-#endif
-}
 
-static __always_inline struct pt_regs *net_user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
 
-/* The file behind descriptor fd of task, or NULL (as syscalls.bpf.c's
- * task_fd). */
-static __always_inline struct file *net_task_fd(struct task_struct *task, long fd)
-{
-	if (fd < 0)
-		return NULL;
-	struct fdtable *fdt = task->files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
 
 /* The socket behind a file, or NULL when it is no socket. */
 static __always_inline struct socket *file_socket(struct file *f)
@@ -240,7 +199,7 @@ static __always_inline int emit_sock(struct trace_event_raw_sys_exit *ctx, struc
 	if (is_agent(id >> 32))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct file *f = net_task_fd(task, a->descfd);
+	struct file *f = task_fd(task, a->descfd);
 	struct socket *sock = file_socket(f);
 	if (a->dgram_only && (!sock || BPF_CORE_READ(sock, type) == SOCK_STREAM))
 		return 0;
@@ -262,7 +221,7 @@ static __always_inline int emit_sock(struct trace_event_raw_sys_exit *ctx, struc
 	if (a->iov)
 		r->arg = iov_size(a->iov, a->iovlen);
 	if (a->queue) {
-		struct socket *lsock = file_socket(net_task_fd(task, a->fd));
+		struct socket *lsock = file_socket(task_fd(task, a->fd));
 		struct sock *lsk = lsock ? BPF_CORE_READ(lsock, sk) : NULL;
 		if (lsk)
 			r->arg = (__u64)BPF_CORE_READ(lsk, sk_ack_backlog) << 32 |
@@ -307,14 +266,14 @@ static __always_inline int emit_sock(struct trace_event_raw_sys_exit *ctx, struc
 SEC("tracepoint/syscalls/sys_exit_socket")
 int trace_exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
-	__u64 type = (__u32)net_sys_arg(regs, 1);
-	__u64 proto = (__u32)net_sys_arg(regs, 2);
+	struct pt_regs *regs = user_regs();
+	__u64 type = (__u32)sys_arg(regs, 1);
+	__u64 proto = (__u32)sys_arg(regs, 2);
 	struct net_args a = {
 		.sc = VIGIL_SC_SOCKET,
 		.fd = -1,
 		.descfd = ctx->ret,
-		.domain = net_sys_arg(regs, 0),
+		.domain = sys_arg(regs, 0),
 		.arg = type | proto << 32,
 	};
 	return emit_sock(ctx, &a);
@@ -323,12 +282,12 @@ int trace_exit_socket(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int trace_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct net_args a = {
 		.sc = VIGIL_SC_CONNECT,
-		.fd = net_sys_arg(regs, 0),
-		.uaddr = (const void *)net_sys_arg(regs, 1),
-		.ulen = net_sys_arg(regs, 2),
+		.fd = sys_arg(regs, 0),
+		.uaddr = (const void *)sys_arg(regs, 1),
+		.ulen = sys_arg(regs, 2),
 	};
 	a.descfd = a.fd;
 	return emit_sock(ctx, &a);
@@ -337,12 +296,12 @@ int trace_exit_connect(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_bind")
 int trace_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct net_args a = {
 		.sc = VIGIL_SC_BIND,
-		.fd = net_sys_arg(regs, 0),
-		.uaddr = (const void *)net_sys_arg(regs, 1),
-		.ulen = net_sys_arg(regs, 2),
+		.fd = sys_arg(regs, 0),
+		.uaddr = (const void *)sys_arg(regs, 1),
+		.ulen = sys_arg(regs, 2),
 	};
 	a.descfd = a.fd;
 	return emit_sock(ctx, &a);
@@ -351,11 +310,11 @@ int trace_exit_bind(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_listen")
 int trace_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct net_args a = {
 		.sc = VIGIL_SC_LISTEN,
-		.fd = net_sys_arg(regs, 0),
-		.arg = (__u32)net_sys_arg(regs, 1),
+		.fd = sys_arg(regs, 0),
+		.arg = (__u32)sys_arg(regs, 1),
 	};
 	a.descfd = a.fd;
 	return emit_sock(ctx, &a);
@@ -367,10 +326,10 @@ int trace_exit_listen(struct trace_event_raw_sys_exit *ctx)
 static __always_inline int emit_accept(struct trace_event_raw_sys_exit *ctx, __u32 sc,
 				       __u32 flags)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct net_args a = {
 		.sc = sc,
-		.fd = net_sys_arg(regs, 0),
+		.fd = sys_arg(regs, 0),
 		.descfd = ctx->ret,
 		.flags = flags,
 		.queue = true,
@@ -387,23 +346,23 @@ int trace_exit_accept(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int trace_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit_accept(ctx, VIGIL_SC_ACCEPT4, net_sys_arg(net_user_regs(), 3));
+	return emit_accept(ctx, VIGIL_SC_ACCEPT4, sys_arg(user_regs(), 3));
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
 int trace_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
-	const void *dest = (const void *)net_sys_arg(regs, 4);
+	struct pt_regs *regs = user_regs();
+	const void *dest = (const void *)sys_arg(regs, 4);
 	if (!dest)
 		return 0; /* no destination: the socket's peer, not reported */
 	struct net_args a = {
 		.sc = VIGIL_SC_SENDTO,
-		.fd = net_sys_arg(regs, 0),
-		.arg = net_sys_arg(regs, 2),
+		.fd = sys_arg(regs, 0),
+		.arg = sys_arg(regs, 2),
 		.dgram_only = true,
 		.uaddr = dest,
-		.ulen = net_sys_arg(regs, 5),
+		.ulen = sys_arg(regs, 5),
 	};
 	a.descfd = a.fd;
 	return emit_sock(ctx, &a);
@@ -412,14 +371,14 @@ int trace_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int trace_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct user_msghdr mh;
-	if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)net_sys_arg(regs, 1)) != 0 ||
+	if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)sys_arg(regs, 1)) != 0 ||
 	    !mh.msg_name)
 		return 0;
 	struct net_args a = {
 		.sc = VIGIL_SC_SENDMSG,
-		.fd = net_sys_arg(regs, 0),
+		.fd = sys_arg(regs, 0),
 		.dgram_only = true,
 		.uaddr = mh.msg_name,
 		.ulen = mh.msg_namelen,
@@ -435,16 +394,16 @@ int trace_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret < 0)
 		return 0; /* no source address */
-	struct pt_regs *regs = net_user_regs();
-	const void *src = (const void *)net_sys_arg(regs, 4);
-	const int *lenp = (const int *)net_sys_arg(regs, 5);
+	struct pt_regs *regs = user_regs();
+	const void *src = (const void *)sys_arg(regs, 4);
+	const int *lenp = (const int *)sys_arg(regs, 5);
 	int ulen = 0;
 	if (!src || !lenp || bpf_probe_read_user(&ulen, sizeof(ulen), lenp) != 0 || ulen <= 0)
 		return 0;
 	struct net_args a = {
 		.sc = VIGIL_SC_RECVFROM,
-		.fd = net_sys_arg(regs, 0),
-		.arg = net_sys_arg(regs, 2),
+		.fd = sys_arg(regs, 0),
+		.arg = sys_arg(regs, 2),
 		.dgram_only = true,
 		.uaddr = src,
 		.ulen = ulen,
@@ -458,15 +417,15 @@ int trace_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret < 0)
 		return 0; /* no source address */
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct user_msghdr mh;
 	/* msg_namelen as the kernel wrote it back */
-	if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)net_sys_arg(regs, 1)) != 0 ||
+	if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)sys_arg(regs, 1)) != 0 ||
 	    !mh.msg_name || mh.msg_namelen <= 0)
 		return 0;
 	struct net_args a = {
 		.sc = VIGIL_SC_RECVMSG,
-		.fd = net_sys_arg(regs, 0),
+		.fd = sys_arg(regs, 0),
 		.dgram_only = true,
 		.uaddr = mh.msg_name,
 		.ulen = mh.msg_namelen,
@@ -482,16 +441,16 @@ int trace_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 static __always_inline int emit_dup(struct trace_event_raw_sys_exit *ctx, __u32 sc,
 				    bool has_new, bool has_flags)
 {
-	struct pt_regs *regs = net_user_regs();
+	struct pt_regs *regs = user_regs();
 	struct net_args a = {
 		.sc = sc,
-		.fd = net_sys_arg(regs, 0),
+		.fd = sys_arg(regs, 0),
 	};
 	a.descfd = a.fd;
 	if (has_new)
-		a.arg = (__u32)net_sys_arg(regs, 1);
+		a.arg = (__u32)sys_arg(regs, 1);
 	if (has_flags)
-		a.flags = net_sys_arg(regs, 2);
+		a.flags = sys_arg(regs, 2);
 	return emit_sock(ctx, &a);
 }
 

@@ -21,6 +21,103 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Keep the wire types in BTF so bpf2go generates their Go types. */
 const struct vigil_open *unused_open __attribute__((unused));
+const struct vigil_fkey *unused_fkey __attribute__((unused));
+
+/*
+ * The file verdict cache. When the loader enables it, the open family's
+ * programs key each successfully opened file (struct vigil_fkey) and return
+ * at once when user space has stored that key: no loaded rule can care
+ * about that file opened by that call, whatever the process or the flags
+ * (engine.FileVerdict). A miss costs the key's few loads; a hit saves the
+ * record (the name read, the path walk, the ring buffer). Renames and
+ * mounts bump the generation, which is part of the key, so a file whose
+ * path may have changed is looked at afresh. Bounded (LRU).
+ */
+const volatile bool file_verdicts = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vigil_fkey);
+	__type(value, __u8);
+} file_verdict_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fs_gen SEC(".maps");
+
+/* Attached to the exit of every call that can change a path (rename
+ * family, mount, umount, move_mount, pivot_root) while verdicts are on:
+ * a successful one bumps the generation. */
+SEC("tracepoint/syscalls/sys_exit_rename")
+int trace_fs_gen(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret != 0)
+		return 0;
+	__u32 zero = 0;
+	__u64 *gen = bpf_map_lookup_elem(&fs_gen, &zero);
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+	return 0;
+}
+
+/* What the open family's programs learn first, before any other work: the
+ * file the call opened and, with the verdict cache on, its key. */
+struct opened {
+	struct file *f;
+	struct vigil_fkey key;
+	bool keyed; /* key is set (and was not in the cache) */
+};
+
+
+/* Fills k for file fp opened by syscall sc of task; false when a field is
+ * missing. fp came from a probe read: bpf_rdonly_cast turns it into a BTF
+ * pointer, so the fields below are plain loads (a fault reads as 0). */
+static __always_inline bool file_key(struct vigil_fkey *k, struct task_struct *task,
+				     struct file *fp, __u32 sc)
+{
+	struct file *f = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	struct dentry *d = f->f_path.dentry;
+	if (!d)
+		return false;
+	k->dentry = (__u64)d;
+	k->parent = (__u64)d->d_parent;
+	k->inode = (__u64)d->d_inode;
+	k->mnt = (__u64)f->f_path.mnt;
+	k->root_dentry = (__u64)task->fs->root.dentry;
+	k->root_mnt = (__u64)task->fs->root.mnt;
+	k->name_hash = d->d_name.hash;
+	k->syscall = sc;
+	__u32 zero = 0;
+	__u64 *gen = bpf_map_lookup_elem(&fs_gen, &zero);
+	k->gen = gen ? *gen : 0;
+	return true;
+}
+
+/* The open family's first step: finds the opened file and, with the
+ * verdict cache on, looks its key up; true when the cache says no rule
+ * cares, and the program is done. It runs before anything else (no
+ * argument, scratch or agent check), so that a hit costs the least. */
+static __always_inline bool cached_open(struct trace_event_raw_sys_exit *ctx, __u32 sc,
+					struct opened *o)
+{
+	o->f = NULL;
+	o->keyed = false;
+	long ret = ctx->ret;
+	if (ret < 0)
+		return false;
+	struct task_struct *task = bpf_get_current_task_btf();
+	o->f = task_fd(task, ret);
+	if (!file_verdicts || !o->f || !file_key(&o->key, task, o->f, sc))
+		return false;
+	if (bpf_map_lookup_elem(&file_verdict_map, &o->key))
+		return true;
+	o->keyed = true;
+	return false;
+}
 const struct vigil_path2 *unused_path2 __attribute__((unused));
 
 #define AT_FDCWD -100
@@ -43,7 +140,9 @@ _Static_assert(sizeof(struct vigil_open) + VIGIL_FILENAME_MAX + VIGIL_PATH_MAX <
  * the caller's memory holds when the call returns (a racing thread could
  * have changed it); the path of an opened file comes from the kernel.
  */
+
 struct open_args {
+	struct opened *opened; /* the open family: what cached_open found */
 	const char *name;
 	const void *how;
 	__u64 how_size;
@@ -56,48 +155,8 @@ struct open_args {
 	bool fd_arg; /* dirfd is the call's fd argument: report its file */
 };
 
-/* Syscall argument n (0-5) from the saved user registers. */
-static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
-{
-#if defined(__TARGET_ARCH_x86)
-	switch (n) {
-	case 0:
-		return BPF_CORE_READ(regs, di);
-	case 1:
-		return BPF_CORE_READ(regs, si);
-	case 2:
-		return BPF_CORE_READ(regs, dx);
-	case 3:
-		return BPF_CORE_READ(regs, r10);
-	case 4:
-		return BPF_CORE_READ(regs, r8);
-	default:
-		return BPF_CORE_READ(regs, r9);
-	}
-#else
-	return 0;
-#endif
-}
 
-static __always_inline struct pt_regs *user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
 
-/* The file behind descriptor fd of task, or NULL. The task side is read
- * through BTF (plain loads); the fd array's slot with a probe read. */
-static __always_inline struct file *task_fd(struct task_struct *task, long fd)
-{
-	if (fd < 0)
-		return NULL;
-	struct fdtable *fdt = task->files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
 
 static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sc,
 				     struct open_args *a)
@@ -114,7 +173,17 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	struct vigil_open *r = (struct vigil_open *)s->buf;
 	long ret = ctx->ret;
 
+	/* the file the open family opened, and its verdict cache key */
+	struct file *opened = a->opened ? a->opened->f : NULL;
+	bool keyed = a->opened && a->opened->keyed;
+	if (keyed)
+		r->fkey = a->opened->key;
+	else
+		__builtin_memset(&r->fkey, 0, sizeof(r->fkey));
+
 	fill_current_task(&r->task, VIGIL_KIND_SYSCALL);
+	if (keyed)
+		r->task.flags |= VIGIL_F_FKEY;
 	r->syscall = sc;
 	r->dirfd = a->dirfd;
 	r->ret = ret;
@@ -151,7 +220,7 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	if (a->fd_arg)
 		f = task_fd(task, a->dirfd);
 	else if (!a->no_fd)
-		f = task_fd(task, ret);
+		f = opened;
 	struct dentry *dentry = NULL;
 	struct vfsmount *mnt = NULL;
 	__u32 what = 0;
@@ -195,8 +264,12 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 SEC("tracepoint/syscalls/sys_exit_open")
 int trace_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
+	struct opened o;
+	if (cached_open(ctx, VIGIL_SC_OPEN, &o))
+		return 0;
 	struct pt_regs *regs = user_regs();
 	struct open_args a = {
+		.opened = &o,
 		.name = (const char *)sys_arg(regs, 0),
 		.flags = sys_arg(regs, 1),
 		.mode = sys_arg(regs, 2),
@@ -208,8 +281,12 @@ int trace_exit_open(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int trace_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
+	struct opened o;
+	if (cached_open(ctx, VIGIL_SC_OPENAT, &o))
+		return 0;
 	struct pt_regs *regs = user_regs();
 	struct open_args a = {
+		.opened = &o,
 		.dirfd = (__s32)sys_arg(regs, 0),
 		.name = (const char *)sys_arg(regs, 1),
 		.flags = sys_arg(regs, 2),
@@ -221,8 +298,12 @@ int trace_exit_openat(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int trace_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
+	struct opened o;
+	if (cached_open(ctx, VIGIL_SC_OPENAT2, &o))
+		return 0;
 	struct pt_regs *regs = user_regs();
 	struct open_args a = {
+		.opened = &o,
 		.dirfd = (__s32)sys_arg(regs, 0),
 		.name = (const char *)sys_arg(regs, 1),
 		.how = (const void *)sys_arg(regs, 2),
@@ -234,8 +315,12 @@ int trace_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_exit_creat")
 int trace_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
+	struct opened o;
+	if (cached_open(ctx, VIGIL_SC_CREAT, &o))
+		return 0;
 	struct pt_regs *regs = user_regs();
 	struct open_args a = {
+		.opened = &o,
 		.name = (const char *)sys_arg(regs, 0),
 		.flags = O_CREAT | O_WRONLY | O_TRUNC,
 		.mode = sys_arg(regs, 1),

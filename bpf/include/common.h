@@ -409,4 +409,59 @@ static __always_inline bool dentry_unhashed(struct dentry *d)
 	return BPF_CORE_READ(d, d_hash.pprev) == NULL;
 }
 
+/*
+ * System call arguments and descriptors, for the exit programs: there is
+ * no entry program, the arguments are read from the registers the syscall
+ * entry saved (pt_regs), which the calls leave untouched.
+ */
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* Syscall argument n (0-5). regs is a BTF pointer: plain loads, no
+ * helper call. */
+static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
+{
+#if defined(__TARGET_ARCH_x86)
+	switch (n) {
+	case 0:
+		return regs->di;
+	case 1:
+		return regs->si;
+	case 2:
+		return regs->dx;
+	case 3:
+		return regs->r10;
+	case 4:
+		return regs->r8;
+	default:
+		return regs->r9;
+	}
+#else
+	return 0;
+#endif
+}
+
+/* Casts a kernel pointer to a BTF pointer of the given kernel type: loads
+ * through it are plain loads that read 0 on a fault (the verifier turns the
+ * call into a register move). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* The file behind descriptor fd of task, or NULL. Every step is a plain
+ * load: the fd array's slot is read through struct kiocb, whose first
+ * member is a struct file pointer, since the verifier lets no BTF pointer
+ * be indexed by a variable. */
+static __always_inline struct file *task_fd(struct task_struct *task, long fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	struct file **fds = fdt->fd;
+	struct kiocb *slot = bpf_rdonly_cast(&fds[fd], bpf_core_type_id_kernel(struct kiocb));
+	return slot->ki_filp;
+}
+
 #endif /* VIGIL_COMMON_H */

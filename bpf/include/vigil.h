@@ -126,6 +126,29 @@ enum vigil_flags {
 	VIGIL_F_OLD_TRUNC = 1 << 13,   /* that path is deeper than the walk limit */
 	VIGIL_F_NEW_BASE = 1 << 14,    /* the new name's base directory */
 	VIGIL_F_NEW_TRUNC = 1 << 15,   /* that path is deeper than the walk limit */
+	/* open family: the record's fkey identifies the opened file */
+	VIGIL_F_FKEY = 1 << 16,
+};
+
+/*
+ * What identifies an opened file for the file verdict cache: the same key
+ * means the same path (from the same root), the same file and the same
+ * system call, as long as no rename or mount happened in between (the
+ * generation). User space stores the keys of files no rule can care about
+ * in the file_verdicts map; the open family's programs return early on a
+ * hit. Kernel pointers are used as identities only, never dereferenced by
+ * user space.
+ */
+struct vigil_fkey {
+	__u64 dentry;      /* the opened file's dentry */
+	__u64 parent;      /* its d_parent */
+	__u64 inode;       /* its inode */
+	__u64 mnt;         /* its vfsmount */
+	__u64 root_dentry; /* the task's root (chroot, container) */
+	__u64 root_mnt;
+	__u64 gen;         /* file system generation (renames, mounts) */
+	__u32 name_hash;   /* d_name.hash */
+	__u32 syscall;     /* enum vigil_syscall */
 };
 
 /* Common head of every record: who did it and when. */
@@ -220,6 +243,7 @@ struct vigil_open {
 	__u16 name_len; /* bytes of the name as passed, NUL included; 0 if unreadable */
 	__u16 path_len; /* bytes of the path components */
 	__u32 _pad;
+	struct vigil_fkey fkey; /* with VIGIL_F_FKEY: the opened file's cache key */
 };
 
 /*

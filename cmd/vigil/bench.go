@@ -45,6 +45,8 @@ type overheadFlags struct {
 	json       bool
 	falcoRules string
 	install    bool
+	workloads  []string // only these (all when empty)
+	configs    []string // only these agent configurations (all when empty)
 }
 
 func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
@@ -99,6 +101,8 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fl.StringVar(&f.falcoRules, "falco-rules", defaultFalcoRules, "Falco rules file for the vigil-falco configuration")
 	fl.BoolVar(&f.install, "install", true, "install redis-server and redis-tools with apt-get when missing")
+	fl.StringSliceVar(&f.workloads, "workloads", nil, "run only these workloads (open, exec, connect, redis)")
+	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default)")
 	cmd.AddCommand(overhead)
 	return cmd
 }
@@ -182,15 +186,25 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 	if _, err := os.Stat(falcoRules); err != nil {
 		return nil, fmt.Errorf("--falco-rules: %w", err)
 	}
-	// Falco's rules may name fields Vigil does not serve yet: the bench
-	// measures whatever of them loads.
 	agentArgs := map[string][]string{
-		cfgVigilFalco:   {"-r", falcoRules, "--allow-broken-rules"},
+		cfgVigilFalco:   {"-r", falcoRules},
 		cfgVigilDefault: nil,
 	}
-	configs := []string{cfgNone, cfgFloor, cfgVigilFalco, cfgVigilDefault}
-
-	workloads := benchWorkloads()
+	configs := []string{cfgNone}
+	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault} {
+		if len(f.configs) == 0 || slices.Contains(f.configs, c) {
+			configs = append(configs, c)
+		}
+	}
+	var workloads []workload
+	for _, w := range benchWorkloads() {
+		if len(f.workloads) == 0 || slices.Contains(f.workloads, w.name) {
+			workloads = append(workloads, w)
+		}
+	}
+	if len(workloads) == 0 {
+		return nil, fmt.Errorf("--workloads %v: none of open, exec, connect, redis", f.workloads)
+	}
 	rep := &overheadReport{Reps: f.reps, Quick: f.quick, Configs: configs}
 	redis, unavailable := startRedis(ctx, f.install, log)
 	if redis != nil {

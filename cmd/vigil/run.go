@@ -127,6 +127,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		WakeupBytes:     f.wakeupBytes,
 		PollInterval:    f.pollInterval,
 		Syscalls:        syscalls,
+		FileFilter:      fileFilter(eng, f.events),
 		OnIdle:          p.Flush,
 		Logger:          log,
 	})
@@ -179,7 +180,7 @@ func logStats(ctx context.Context, every time.Duration, log *slog.Logger, p *pip
 func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table) {
 	pc, sc, tc := p.Counts(), s.Stats(), t.Stats()
 	log.Info(msg, "events", pc.Events, "by_type", pc.ByType, "kernel_records", sc.Records,
-		"kernel_lost", sc.Lost, "decode_errors", sc.DecodeErrors, "output_errors", pc.SinkErrors,
+		"kernel_lost", sc.Lost, "files_cached", sc.FilesCached, "decode_errors", sc.DecodeErrors, "output_errors", pc.SinkErrors,
 		"processes", t.Len(), "table", fmt.Sprintf("%+v", tc))
 }
 
@@ -238,4 +239,14 @@ func typeNames(ts []event.Type) []string {
 		out = append(out, t.String())
 	}
 	return out
+}
+
+// fileFilter is the kernel sensor's file verdict filter: the engine's
+// FileVerdict, so that opens of files no rule can care about stop in the
+// kernel. None when every event is printed (--events).
+func fileFilter(eng *engine.Engine, allEvents bool) func(*event.Event) bool {
+	if allEvents {
+		return nil
+	}
+	return eng.FileVerdict
 }

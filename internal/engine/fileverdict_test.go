@@ -92,3 +92,19 @@ func TestFileVerdictFalcoRules(t *testing.T) {
 		}
 	}
 }
+
+// With the built-in rules, a scratch file under /tmp is of no interest
+// while the dynamic linker's preload file is.
+func TestFileVerdictBuiltinRules(t *testing.T) {
+	e := compileFiles(t, builtinRules(t))
+	for path, want := range map[string]bool{
+		"/tmp/vigil-bench-file":               false,
+		"/usr/lib/x86_64-linux-gnu/libc.so.6": false,
+		"/etc/shadow":                         true,
+		"/etc/ld.so.preload":                  true,
+	} {
+		if got := e.FileVerdict(openEvent(event.TypeOpenat, path, event.FDFile)); got != want {
+			t.Errorf("%s: FileVerdict = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ const (
 	flagBasePath   = uint32(processVigilFlagsVIGIL_F_BASE_PATH)
 	flagPathTrunc  = uint32(processVigilFlagsVIGIL_F_PATH_TRUNC)
 	flagPathPseudo = uint32(processVigilFlagsVIGIL_F_PATH_PSEUDO)
+	flagFKey       = uint32(processVigilFlagsVIGIL_F_FKEY)
 
 	scOpen     = uint32(processVigilSyscallVIGIL_SC_OPEN)
 	scOpenat   = uint32(processVigilSyscallVIGIL_SC_OPENAT)

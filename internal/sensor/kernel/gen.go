@@ -11,6 +11,6 @@ package kernel
 // counters and scratch maps.
 //
 //go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_task -type vigil_exec -type vigil_clone -type vigil_exit -type vigil_kind -type vigil_syscall -type vigil_flags process ../../../bpf/process.bpf.c
-//go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_open -type vigil_path2 syscalls ../../../bpf/syscalls.bpf.c
+//go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_open -type vigil_path2 -type vigil_fkey syscalls ../../../bpf/syscalls.bpf.c
 //go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_sock net ../../../bpf/net.bpf.c
 //go:generate go tool bpf2go -tags linux -target amd64 -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf/include" -type vigil_generic misc ../../../bpf/misc.bpf.c

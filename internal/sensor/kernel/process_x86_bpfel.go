@@ -88,6 +88,7 @@ const (
 	processVigilFlagsVIGIL_F_OLD_TRUNC   processVigilFlags = 8192
 	processVigilFlagsVIGIL_F_NEW_BASE    processVigilFlags = 16384
 	processVigilFlagsVIGIL_F_NEW_TRUNC   processVigilFlags = 32768
+	processVigilFlagsVIGIL_F_FKEY        processVigilFlags = 65536
 )
 
 type processVigilKind uint32

@@ -51,6 +51,15 @@ type Options struct {
 	// lifecycle is always captured). Only the tracepoints of these system
 	// calls are attached, so the others cost nothing.
 	Syscalls []event.Type
+	// FileFilter, when set, enables the file verdict cache for the open
+	// family: it is called (from Run's goroutine) with each event that
+	// opened a file, and when it returns false (no rule can care about
+	// this file opened by this call, whatever the process or the flags:
+	// engine.FileVerdict) the event is dropped and the kernel stops
+	// reporting that file's opens by that call until a rename or mount
+	// may have changed its path. Leave nil when every event is wanted
+	// (recording, --events).
+	FileFilter func(*event.Event) bool
 }
 
 // Stats are the sensor's counters since New.
@@ -59,6 +68,9 @@ type Stats struct {
 	Bytes        uint64            // their total size
 	DecodeErrors uint64            // records that failed to decode
 	Lost         map[string]uint64 // records the kernel could not queue, by kind
+	// FilesCached counts the files whose opens FileFilter turned away (each
+	// stored once in the kernel's verdict cache).
+	FilesCached uint64
 }
 
 // Sensor is the loaded kernel sensor.
@@ -77,6 +89,7 @@ type Sensor struct {
 	decoder  Decoder
 
 	records, bytes, decodeErrs atomic.Uint64
+	filesCached                atomic.Uint64
 	mu                         sync.Mutex
 	lost                       [kindMax]uint64 // last totals read from the drops map
 	reportedLost               [kindMax]uint64
@@ -294,7 +307,25 @@ func (s *Sensor) handle(raw []byte, emit func(*event.Event)) {
 		s.log.Warn("dropping undecodable kernel record", "err", err, "bytes", len(raw))
 		return
 	}
+	if s.opts.FileFilter != nil && ev.Type.IsOpen() && s.cacheVerdict(raw, ev) {
+		return
+	}
 	emit(ev)
+}
+
+// cacheVerdict asks FileFilter about an open event's file and, when no
+// rule can care, stores the record's file key in the kernel's verdict
+// cache; it reports whether the event is to be dropped.
+func (s *Sensor) cacheVerdict(raw []byte, ev *event.Event) bool {
+	o := record[syscallsVigilOpen](raw) // Decode checked the size
+	if o.Task.Flags&flagFKey == 0 || s.opts.FileFilter(ev) {
+		return false
+	}
+	if err := s.sys.file.FileVerdictMap.Put(&o.Fkey, uint8(1)); err != nil {
+		s.log.Debug("kernel sensor: store file verdict", "err", err)
+	}
+	s.filesCached.Add(1)
+	return true
 }
 
 // readLost sums the per-CPU drop counters.
@@ -353,6 +384,7 @@ func (s *Sensor) Stats() Stats {
 		Bytes:        s.bytes.Load(),
 		DecodeErrors: s.decodeErrs.Load(),
 		Lost:         map[string]uint64{},
+		FilesCached:  s.filesCached.Load(),
 	}
 	if s.loaded {
 		if lost, err := s.readLost(); err == nil {

@@ -202,6 +202,11 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 		if err := spec.Variables["wakeup_bytes"].Set(wake); err != nil {
 			return fmt.Errorf("kernel sensor: %s: set wakeup_bytes: %w", name, err)
 		}
+		if bpfGroup(g) == groupFile && s.opts.FileFilter != nil {
+			if err := spec.Variables["file_verdicts"].Set(true); err != nil {
+				return fmt.Errorf("kernel sensor: %s: set file_verdicts: %w", name, err)
+			}
+		}
 		if s.opts.ExcludePID > 0 {
 			if err := spec.Variables["agent_tgid"].Set(uint32(s.opts.ExcludePID)); err != nil {
 				return fmt.Errorf("kernel sensor: %s: set agent_tgid: %w", name, err)
@@ -271,8 +276,38 @@ func (s *Sensor) attachSyscalls() error {
 		names = append(names, t.String())
 		s.captured = append(s.captured, t)
 	}
+	if err := s.attachFileGen(); err != nil {
+		return err
+	}
 	s.log.Info("kernel sensor: system calls captured",
 		"syscalls", names,
 		"mechanism", "tracepoint syscalls/sys_exit_<name>")
+	return nil
+}
+
+// pathChangers are the exit tracepoints of the calls that can change the
+// path of a file already seen: the file verdict cache's generation bumps
+// on each success.
+var pathChangers = [...]string{
+	"sys_exit_rename", "sys_exit_renameat", "sys_exit_renameat2",
+	"sys_exit_mount", "sys_exit_umount", "sys_exit_move_mount", "sys_exit_pivot_root",
+}
+
+// attachFileGen attaches the generation bump when the verdict cache is on.
+func (s *Sensor) attachFileGen() error {
+	if s.opts.FileFilter == nil || !s.sys.loaded[groupFile] || !slices.ContainsFunc(s.captured, event.Type.IsOpen) {
+		return nil
+	}
+	for _, name := range pathChangers {
+		l, err := link.Tracepoint("syscalls", name, s.sys.file.TraceFsGen, nil)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // this kernel lacks the call: it changes nothing
+		}
+		if err != nil {
+			return fmt.Errorf("kernel sensor: attach tracepoint syscalls/%s (file verdict generation): %w", name, err)
+		}
+		s.links = append(s.links, l)
+	}
+	s.log.Info("kernel sensor: file verdict cache on", "entries", s.sys.file.FileVerdictMap.MaxEntries())
 	return nil
 }

@@ -33,6 +33,19 @@ type syscallsScratch struct {
 	Buf [32768]uint8
 }
 
+type syscallsVigilFkey struct {
+	_          structs.HostLayout
+	Dentry     uint64
+	Parent     uint64
+	Inode      uint64
+	Mnt        uint64
+	RootDentry uint64
+	RootMnt    uint64
+	Gen        uint64
+	NameHash   uint32
+	Syscall    uint32
+}
+
 type syscallsVigilOpen struct {
 	_    structs.HostLayout
 	Task struct {
@@ -71,6 +84,7 @@ type syscallsVigilOpen struct {
 	NameLen uint16
 	PathLen uint16
 	Pad     uint32
+	Fkey    syscallsVigilFkey
 }
 
 type syscallsVigilPath2 struct {
@@ -115,6 +129,8 @@ type syscallsVigilPath2 struct {
 const (
 	syscallsMapDrops               = "drops"
 	syscallsMapEvents              = "events"
+	syscallsMapFileVerdictMap      = "file_verdict_map"
+	syscallsMapFsGen               = "fs_gen"
 	syscallsMapScratchMap          = "scratch_map"
 	syscallsMapWalkMap             = "walk_map"
 	syscallsProgTraceExitChmod     = "trace_exit_chmod"
@@ -140,7 +156,10 @@ const (
 	syscallsProgTraceExitSymlinkat = "trace_exit_symlinkat"
 	syscallsProgTraceExitUnlink    = "trace_exit_unlink"
 	syscallsProgTraceExitUnlinkat  = "trace_exit_unlinkat"
+	syscallsProgTraceFsGen         = "trace_fs_gen"
 	syscallsVarAgentTgid           = "agent_tgid"
+	syscallsVarFileVerdicts        = "file_verdicts"
+	syscallsVarUnusedFkey          = "unused_fkey"
 	syscallsVarUnusedOpen          = "unused_open"
 	syscallsVarUnusedPath2         = "unused_path2"
 	syscallsVarWakeupBytes         = "wakeup_bytes"
@@ -211,26 +230,31 @@ type syscallsProgramSpecs struct {
 	TraceExitSymlinkat *ebpf.ProgramSpec `ebpf:"trace_exit_symlinkat"`
 	TraceExitUnlink    *ebpf.ProgramSpec `ebpf:"trace_exit_unlink"`
 	TraceExitUnlinkat  *ebpf.ProgramSpec `ebpf:"trace_exit_unlinkat"`
+	TraceFsGen         *ebpf.ProgramSpec `ebpf:"trace_fs_gen"`
 }
 
 // syscallsMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsMapSpecs struct {
-	Drops      *ebpf.MapSpec `ebpf:"drops"`
-	Events     *ebpf.MapSpec `ebpf:"events"`
-	ScratchMap *ebpf.MapSpec `ebpf:"scratch_map"`
-	WalkMap    *ebpf.MapSpec `ebpf:"walk_map"`
+	Drops          *ebpf.MapSpec `ebpf:"drops"`
+	Events         *ebpf.MapSpec `ebpf:"events"`
+	FileVerdictMap *ebpf.MapSpec `ebpf:"file_verdict_map"`
+	FsGen          *ebpf.MapSpec `ebpf:"fs_gen"`
+	ScratchMap     *ebpf.MapSpec `ebpf:"scratch_map"`
+	WalkMap        *ebpf.MapSpec `ebpf:"walk_map"`
 }
 
 // syscallsVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type syscallsVariableSpecs struct {
-	AgentTgid   *ebpf.VariableSpec `ebpf:"agent_tgid"`
-	UnusedOpen  *ebpf.VariableSpec `ebpf:"unused_open"`
-	UnusedPath2 *ebpf.VariableSpec `ebpf:"unused_path2"`
-	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	AgentTgid    *ebpf.VariableSpec `ebpf:"agent_tgid"`
+	FileVerdicts *ebpf.VariableSpec `ebpf:"file_verdicts"`
+	UnusedFkey   *ebpf.VariableSpec `ebpf:"unused_fkey"`
+	UnusedOpen   *ebpf.VariableSpec `ebpf:"unused_open"`
+	UnusedPath2  *ebpf.VariableSpec `ebpf:"unused_path2"`
+	WakeupBytes  *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // syscallsObjects contains all objects after they have been loaded into the kernel.
@@ -253,16 +277,20 @@ func (o *syscallsObjects) Close() error {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsMaps struct {
-	Drops      *ebpf.Map `ebpf:"drops"`
-	Events     *ebpf.Map `ebpf:"events"`
-	ScratchMap *ebpf.Map `ebpf:"scratch_map"`
-	WalkMap    *ebpf.Map `ebpf:"walk_map"`
+	Drops          *ebpf.Map `ebpf:"drops"`
+	Events         *ebpf.Map `ebpf:"events"`
+	FileVerdictMap *ebpf.Map `ebpf:"file_verdict_map"`
+	FsGen          *ebpf.Map `ebpf:"fs_gen"`
+	ScratchMap     *ebpf.Map `ebpf:"scratch_map"`
+	WalkMap        *ebpf.Map `ebpf:"walk_map"`
 }
 
 func (m *syscallsMaps) Close() error {
 	return _SyscallsClose(
 		m.Drops,
 		m.Events,
+		m.FileVerdictMap,
+		m.FsGen,
 		m.ScratchMap,
 		m.WalkMap,
 	)
@@ -272,10 +300,12 @@ func (m *syscallsMaps) Close() error {
 //
 // It can be passed to loadSyscallsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type syscallsVariables struct {
-	AgentTgid   *ebpf.Variable `ebpf:"agent_tgid"`
-	UnusedOpen  *ebpf.Variable `ebpf:"unused_open"`
-	UnusedPath2 *ebpf.Variable `ebpf:"unused_path2"`
-	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
+	AgentTgid    *ebpf.Variable `ebpf:"agent_tgid"`
+	FileVerdicts *ebpf.Variable `ebpf:"file_verdicts"`
+	UnusedFkey   *ebpf.Variable `ebpf:"unused_fkey"`
+	UnusedOpen   *ebpf.Variable `ebpf:"unused_open"`
+	UnusedPath2  *ebpf.Variable `ebpf:"unused_path2"`
+	WakeupBytes  *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // syscallsPrograms contains all programs after they have been loaded into the kernel.
@@ -305,6 +335,7 @@ type syscallsPrograms struct {
 	TraceExitSymlinkat *ebpf.Program `ebpf:"trace_exit_symlinkat"`
 	TraceExitUnlink    *ebpf.Program `ebpf:"trace_exit_unlink"`
 	TraceExitUnlinkat  *ebpf.Program `ebpf:"trace_exit_unlinkat"`
+	TraceFsGen         *ebpf.Program `ebpf:"trace_fs_gen"`
 }
 
 func (p *syscallsPrograms) Close() error {
@@ -332,6 +363,7 @@ func (p *syscallsPrograms) Close() error {
 		p.TraceExitSymlinkat,
 		p.TraceExitUnlink,
 		p.TraceExitUnlinkat,
+		p.TraceFsGen,
 	)
 }
 
