@@ -24,7 +24,7 @@ const (
 // Mechanisms, as reported in Capability.Mechanism.
 const (
 	MechProcessRawTP   = "raw_tracepoint sched_process_exec/fork/exit, ring buffer, CO-RE"
-	MechSyscallTP      = "tracepoint syscalls/sys_exit_<call>, only the calls the rules name; ring buffer, CO-RE"
+	MechSyscallTP      = "tracepoint syscalls/sys_exit_<call>, only the calls the rules name; ring buffer, CO-RE, kfunc bpf_rdonly_cast (Linux 6.2+)"
 	MechSendSignal     = "bpf_send_signal"
 	MechLSMExec        = "BPF-LSM bprm_check_security"
 	MechFanotifyExec   = "fanotify FAN_OPEN_EXEC_PERM"
@@ -83,10 +83,11 @@ type capSpec struct {
 }
 
 func specs() []capSpec {
-	bpfTelemetry := []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.RawTracepoint}
+	// Paths are assembled by a dentry walk under bpf_loop.
+	bpfTelemetry := []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.RawTracepoint, probe.BPFLoop}
 	return []capSpec{
 		{name: ProcessEvents, required: true, options: []option{{MechProcessRawTP, bpfTelemetry}}},
-		{name: SyscallEvents, options: []option{{MechSyscallTP, []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.Tracepoint}}}},
+		{name: SyscallEvents, options: []option{{MechSyscallTP, []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.Tracepoint, probe.BPFLoop}}}},
 		{name: KillAction, options: []option{{MechSendSignal, []probe.Feature{probe.BPFSendSignal}}}},
 		{name: DenyExec, options: []option{
 			{MechLSMExec, []probe.Feature{probe.BPFLSM}},

@@ -185,6 +185,8 @@ func TestMechanismChoice(t *testing.T) {
 		{"process events without raw tracepoints", without(probe.RawTracepoint), ProcessEvents, "", "raw_tracepoint: test: raw_tracepoint missing"},
 		{"syscall events", all(), SyscallEvents, MechSyscallTP, ""},
 		{"syscall events without BTF", without(probe.BTF), SyscallEvents, "", FixBTF},
+		{"process events without bpf_loop", without(probe.BPFLoop), ProcessEvents, "", "bpf_loop: test: bpf_loop missing"},
+		{"syscall events without bpf_loop", without(probe.BPFLoop), SyscallEvents, "", "bpf_loop: test: bpf_loop missing"},
 		{"kill with bpf_send_signal", all(), KillAction, MechSendSignal, ""},
 		{"kill without bpf_send_signal", without(probe.BPFSendSignal), KillAction, "", "bpf_send_signal: test: bpf_send_signal missing"},
 		{"deny exec prefers BPF-LSM", all(), DenyExec, MechLSMExec, ""},
