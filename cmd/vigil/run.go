@@ -31,6 +31,7 @@ type runFlags struct {
 	wakeupBytes     int64
 	pollInterval    time.Duration
 	statsInterval   time.Duration
+	noFileCache     bool
 }
 
 func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
@@ -58,6 +59,7 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.events, "events", false, "print every event as a JSON line on stdout")
+	fl.BoolVar(&f.noFileCache, "no-file-cache", false, "report every open to the rules, even of files no rule can match (the kernel's file verdict cache off)")
 	fl.BoolVar(&f.json, "json", false, "print alerts as Falco's alert JSON, one per line")
 	fl.BoolVar(&f.rules.allowBroken, "allow-broken-rules", false, "start even when some rules have errors, leaving them out")
 	addRuleFlags(fl, &f.rules)
@@ -127,7 +129,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		WakeupBytes:     f.wakeupBytes,
 		PollInterval:    f.pollInterval,
 		Syscalls:        syscalls,
-		FileFilter:      fileFilter(eng, f.events),
+		FileFilter:      fileFilter(eng, f.events || f.noFileCache),
 		OnIdle:          p.Flush,
 		Logger:          log,
 	})
@@ -243,7 +245,8 @@ func typeNames(ts []event.Type) []string {
 
 // fileFilter is the kernel sensor's file verdict filter: the engine's
 // FileVerdict, so that opens of files no rule can care about stop in the
-// kernel. None when every event is printed (--events).
+// kernel. None when every event is printed (--events) or the cache is
+// turned off (--no-file-cache).
 func fileFilter(eng *engine.Engine, allEvents bool) func(*event.Event) bool {
 	if allEvents {
 		return nil
