@@ -272,6 +272,11 @@ type Event struct {
 	// Syscall details file, network and privilege system calls
 	// (Type.IsSyscall).
 	Syscall *Syscall
+
+	// Container is the metadata of the container the process runs in
+	// (Process.ContainerID), as far as it is known when the event leaves
+	// the enrichment stage; nil on the host.
+	Container *Container
 }
 
 // Process is the identity and attributes of a process (a thread group).
@@ -299,6 +304,23 @@ type Process struct {
 	TTY       uint32
 	StartTime time.Time // when the process (thread group) was created
 	CgroupID  uint64    // cgroup v2 id of the acting task
+
+	// Namespaces and in-namespace ids of the acting task: the inode
+	// numbers of its mount and pid namespaces (as in /proc/PID/ns), and its
+	// pid and tid as its own pid namespace numbers them (Falco's
+	// proc.vpid, thread.vtid); 0 when unknown.
+	MntNS, PidNS uint32
+	VPID, VTID   uint32
+	// CgroupPath is the task's cgroup v2 path (relative to the cgroup2
+	// root, starting with "/"), CgroupV1Path its path in a cgroup v1
+	// hierarchy (the memory controller's, else the first non-root one),
+	// as the kernel had them at exec or clone; "" when unknown. The process
+	// table fills them for other events.
+	CgroupPath, CgroupV1Path string
+	// ContainerID is the container the process runs in: the runtime's full
+	// id (64 hex digits for docker, containerd, CRI-O, podman), "" on the
+	// host. Set by the process table from the cgroup paths and namespaces.
+	ContainerID string
 
 	// Capability sets of the acting task (kernel_cap_t bit masks, bit N
 	// is capability N: CAP_CHOWN is bit 0).
@@ -553,4 +575,48 @@ type Socket struct {
 	// not have before (a datagram socket's new destination): Falco's
 	// fd.name_changed.
 	NameChanged bool
+}
+
+// Container is what Vigil knows about a container. Only ID and Runtime are
+// certain to be set; the rest comes from the runtime's metadata when a
+// source for it is available.
+type Container struct {
+	ID string
+	// Runtime is the engine that runs it: docker, containerd, cri-o,
+	// podman, runc, or unknown (a process in namespaces of its own that no
+	// known cgroup layout names).
+	Runtime string
+	Name    string
+	// Image is the image reference as the runtime has it
+	// (docker.io/library/nginx:1.27); ImageRepository and ImageTag split
+	// it (docker.io/library/nginx, 1.27); ImageDigest its sha256 digest.
+	Image, ImageRepository, ImageTag, ImageDigest string
+	Labels                                        map[string]string
+	// Privileged is set when the container runs privileged (every
+	// capability, devices allowed); known only with metadata.
+	Privileged bool
+	Mounts     []Mount
+	// Created is when the runtime created the container.
+	Created time.Time
+	// Pod is the Kubernetes pod the container belongs to, from the CRI
+	// annotations; nil when none.
+	Pod *Pod
+	// MetadataKnown is set when a runtime source described the container
+	// (else only ID, Runtime and what the cgroup path says are known).
+	MetadataKnown bool
+}
+
+// Mount is a container mount.
+type Mount struct {
+	Source, Dest string
+	Type         string
+	Options      []string
+	ReadWrite    bool
+	Propagation  string
+}
+
+// Pod is a Kubernetes pod.
+type Pod struct {
+	Name, Namespace, UID string
+	Labels               map[string]string
 }

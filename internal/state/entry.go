@@ -32,9 +32,12 @@ type entry struct {
 	start                  time.Time
 
 	uid, gid, euid, egid, loginUID, sid, tty uint32
-	cgroup                                   uint64
+	cgroupID                                 uint64
 	// the executable's inode number and times (Unix ns), 0 when unknown
 	exeIno, exeCtime, exeMtime uint64
+	// cgroup paths as of the last exec or clone (or /proc), namespaces
+	cgroup, cgroupV1 string
+	mntNS, pidNS     uint32
 }
 
 // list is a doubly linked list of slots.
@@ -102,7 +105,13 @@ func (e *entry) setLive(p *event.Process) {
 	e.uid, e.gid, e.euid, e.egid = p.UID, p.GID, p.EUID, p.EGID
 	e.loginUID, e.sid, e.tty = p.LoginUID, p.SID, p.TTY
 	if p.CgroupID != 0 {
-		e.cgroup = p.CgroupID
+		e.cgroupID = p.CgroupID
+	}
+	if p.CgroupPath != "" || p.CgroupV1Path != "" {
+		e.cgroup, e.cgroupV1 = p.CgroupPath, p.CgroupV1Path
+	}
+	if p.MntNS != 0 {
+		e.mntNS, e.pidNS = p.MntNS, p.PidNS
 	}
 }
 
@@ -112,7 +121,7 @@ func (e *entry) fromProcess(p *event.Process) {
 	e.name = p.Name
 	e.setImage(p)
 	e.setLive(p)
-	e.cgroup = p.CgroupID
+	e.cgroupID = p.CgroupID
 	e.start = p.StartTime
 }
 
@@ -135,6 +144,12 @@ func (e *entry) fillImage(p *event.Process) {
 	p.ExeUpperLayer = p.ExeUpperLayer || e.flags&flagExeUpper != 0
 	p.ExeFromMemfd = p.ExeFromMemfd || e.flags&flagExeMemfd != 0
 	p.ExeDeleted = p.ExeDeleted || e.flags&flagExeDeleted != 0
+	if p.CgroupPath == "" && p.CgroupV1Path == "" {
+		p.CgroupPath, p.CgroupV1Path = e.cgroup, e.cgroupV1
+	}
+	if p.MntNS == 0 {
+		p.MntNS, p.PidNS = e.mntNS, e.pidNS
+	}
 	if p.ExeIno == 0 && p.ExeCtime.IsZero() && p.ExeMtime.IsZero() {
 		p.ExeIno = e.exeIno
 		p.ExeCtime = fromUnixNs(e.exeCtime)
@@ -167,7 +182,12 @@ func (e *entry) process() event.Process {
 		SID:       e.sid,
 		TTY:       e.tty,
 		StartTime: e.start,
-		CgroupID:  e.cgroup,
+		CgroupID:  e.cgroupID,
+
+		CgroupPath:   e.cgroup,
+		CgroupV1Path: e.cgroupV1,
+		MntNS:        e.mntNS,
+		PidNS:        e.pidNS,
 
 		ExeIno:   e.exeIno,
 		ExeCtime: fromUnixNs(e.exeCtime),

@@ -41,6 +41,10 @@ type procInfo struct {
 	exe, cwd      string
 	exeDeleted    bool
 	exeMemfd      bool
+	// cgroup paths (v2, and the v1 memory controller's or the first v1
+	// one) and namespace inodes
+	cgroup, cgroupV1 string
+	mntNS, pidNS     uint32
 }
 
 // procReader reads /proc/PID with reusable buffers. Not safe for
@@ -113,7 +117,71 @@ func (r *procReader) read(pid uint32, pi *procInfo) error {
 	if c, ok := strings.CutSuffix(pi.cwd, " (deleted)"); ok {
 		pi.cwd = c
 	}
+	if n, err := r.readFile(r.file(dir, "cgroup"), r.buf); err == nil {
+		pi.cgroup, pi.cgroupV1 = parseCgroupFile(r.buf[:n])
+	}
+	pi.mntNS = nsInode(r.readlink(r.file(dir, "ns/mnt")))
+	pi.pidNS = nsInode(r.readlink(r.file(dir, "ns/pid")))
 	return nil
+}
+
+// parseCgroupFile reads /proc/PID/cgroup: the v2 path (the "0::" line) and
+// a v1 path: the memory controller's, else the first non-root one, as the
+// kernel sensor picks it.
+func parseCgroupFile(b []byte) (v2, v1 string) {
+	var first string
+	for len(b) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			line, b = b, nil
+		}
+		// hierarchy-ID:controller-list:path
+		i := bytes.IndexByte(line, ':')
+		if i < 0 {
+			continue
+		}
+		j := bytes.IndexByte(line[i+1:], ':')
+		if j < 0 {
+			continue
+		}
+		id, ctrls, path := line[:i], line[i+1:i+1+j], line[i+2+j:]
+		switch {
+		case string(id) == "0" && len(ctrls) == 0:
+			v2 = string(path)
+		case v1 == "" && hasController(ctrls, "memory"):
+			v1 = string(path)
+		case first == "" && len(path) > 1 && len(ctrls) > 0:
+			first = string(path)
+		}
+	}
+	if v1 == "" {
+		v1 = first
+	}
+	return v2, v1
+}
+
+func hasController(list []byte, name string) bool {
+	for _, c := range bytes.Split(list, []byte{','}) {
+		if string(c) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// nsInode reads the inode number from a namespace link ("mnt:[4026531841]").
+func nsInode(link string) uint32 {
+	i := strings.IndexByte(link, '[')
+	if i < 0 || !strings.HasSuffix(link, "]") {
+		return 0
+	}
+	v, err := strconv.ParseUint(link[i+1:len(link)-1], 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(v)
 }
 
 func (r *procReader) file(dir int, name string) string {

@@ -268,6 +268,8 @@ func (t *Table) insertProc(pi *procInfo, execID string) int32 {
 	e.start = t.clock.Wall(bootNs)
 	e.uid, e.gid, e.euid, e.egid = pi.uid, pi.gid, pi.euid, pi.egid
 	e.loginUID, e.sid, e.tty = pi.loginUID, pi.sid, pi.tty
+	e.cgroup, e.cgroupV1 = pi.cgroup, pi.cgroupV1
+	e.mntNS, e.pidNS = pi.mntNS, pi.pidNS
 	return i
 }
 
