@@ -85,6 +85,7 @@ func New(opts Options) *Catalog {
 	c.addUserFields()
 	c.addFDFields()
 	c.addFSPathFields()
+	c.addContainerFields()
 	c.addUnavailableFields()
 
 	for _, f := range c.fields {

@@ -136,6 +136,9 @@ func TestFalcoRulesFieldsKnown(t *testing.T) {
 		// and those of "Create Symlink Over Sensitive Files" and "Create
 		// Hardlink Over Sensitive Files" (symlink, link events)
 		"evt.arg.target", "evt.arg.linkpath", "evt.arg.oldpath", "evt.arg.newpath",
+		// and the container rules' (container plugin fields)
+		"container.id", "container.image.repository", "container.privileged", "container.start_ts",
+		"k8s.ns.name",
 	} {
 		found := false
 		for _, a := range available {

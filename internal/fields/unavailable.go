@@ -12,9 +12,10 @@ const (
 	whyErrCount    = "error counts by category are not computed yet"
 	whyPoll        = "poll events are not captured yet"
 	whyIO          = "I/O events are not captured yet (issue 4)"
-	whyContainer   = "container metadata is not collected yet (issue 5)"
-	whyK8s         = "Kubernetes metadata is not collected yet (issue 5)"
-	whyVPID        = "ids in the process's own pid namespace are not captured yet"
+	whyContainer   = "the container metadata Vigil collects does not include it"
+	whyContainerFD = "the fields chaining the container id with a file name are not computed yet"
+	whyK8s         = "the pod metadata Vigil collects (from the CRI annotations) does not include it"
+	whyVPID        = "the pids of ancestors in their own pid namespace are not tracked yet"
 	whyPgid        = "process group ids are not captured yet"
 	whyEnv         = "process environments are not captured yet"
 	whyExeIno      = "pid namespace start times are not captured yet"
@@ -83,9 +84,7 @@ func (c *Catalog) addUnavailableFields() {
 		// process and thread
 		{name: "proc.env", kind: S, why: whyEnv, arg: ArgKey, desc: "The environment of the process as 'NAME=value NAME1=value1'; proc.env[NAME] is one variable."},
 		{name: "proc.aenv", kind: S, why: whyEnv, arg: ArgKey, desc: "The environment of an ancestor (proc.aenv[2]) or the first value of a variable up the ancestry (proc.aenv[NAME])."},
-		{name: "proc.vpid", kind: U, why: whyVPID, desc: "The pid of the process as seen from its own pid namespace."},
 		{name: "proc.pvpid", kind: U, why: whyVPID, desc: "The pid of the parent as seen from its own pid namespace."},
-		{name: "thread.vtid", kind: U, why: whyVPID, desc: "The id of the thread as seen from its own pid namespace."},
 		{name: "proc.vpgid", kind: U, why: whyPgid, desc: "The process group id of the process, as seen from its own pid namespace."},
 		{name: "proc.vpgid.name", kind: S, why: whyPgid, desc: "The proc.name of the process group leader."},
 		{name: "proc.vpgid.exe", kind: S, why: whyPgid, desc: "The proc.exe of the process group leader."},
@@ -102,9 +101,6 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "proc.is_exe_lower_layer", kind: B, why: whyLowerLayer, desc: "'true' if the executable file is on a lower layer of an overlayfs."},
 		{name: "proc.exe_ino.ctime_duration_pidns_start", kind: KindAbsTime, why: whyExeIno, desc: "Nanoseconds between the start of the pid namespace and the ctime of the executable file."},
 		{name: "proc.pidns_init_start_ts", kind: U, why: whyPIDNSStart, desc: "The start of the process's pid namespace, in epoch nanoseconds."},
-		{name: "proc.is_container_healthcheck", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's health check."},
-		{name: "proc.is_container_liveness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's liveness probe."},
-		{name: "proc.is_container_readiness_probe", kind: B, why: whyContainer, desc: "'true' if the process runs as part of the container's readiness probe."},
 		{name: "proc.fdopencount", kind: U, why: whyFDTable, desc: "The number of open file descriptors of the process."},
 		{name: "proc.fdlimit", kind: I, why: whyFDLimit, desc: "The maximum number of file descriptors the process can open."},
 		{name: "proc.fdusage", kind: U, falcoType: "DOUBLE", why: whyFDTable, desc: "The ratio of open to maximum file descriptors of the process."},
@@ -132,8 +128,8 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "proc.stderr.name", kind: S, why: whyFDTable, desc: "The name of file descriptor 2 (stderr) of the process."},
 
 		// fd
-		{name: "fd.containername", kind: S, why: whyContainer, desc: "The container id chained with fd.name."},
-		{name: "fd.containerdirectory", kind: S, why: whyContainer, desc: "The container id chained with fd.directory."},
+		{name: "fd.containername", kind: S, why: whyContainerFD, desc: "The container id chained with fd.name."},
+		{name: "fd.containerdirectory", kind: S, why: whyContainerFD, desc: "The container id chained with fd.directory."},
 		{name: "fd.types", kind: KindStrings, why: whyFDTable, arg: ArgIndex, desc: "The types of the file descriptors in use; fd.types[N] is the type of descriptor N as a one-item list."},
 		{name: "fd.is_upper_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on the upper layer of an overlayfs."},
 		{name: "fd.is_lower_layer", kind: B, why: whyOverlay, desc: "'true' if the file is on a lower layer of an overlayfs."},
@@ -151,66 +147,18 @@ func (c *Catalog) addUnavailableFields() {
 		{name: "fdlist.sports", kind: S, why: whyNet, desc: "For poll events, the comma-separated server ports."},
 
 		// container
-		{name: "container.id", kind: S, why: whyContainer, desc: "The truncated container id (12 characters); \"host\" for processes outside containers."},
-		{name: "container.full_id", kind: S, why: whyContainer, desc: "The full container id."},
-		{name: "container.name", kind: S, why: whyContainer, desc: "The container name; \"host\" for processes outside containers."},
-		{name: "container.image", kind: S, why: whyContainer, desc: "The container image name (falcosecurity/falco:latest)."},
 		{name: "container.image.id", kind: S, why: whyContainer, desc: "The container image id."},
-		{name: "container.type", kind: S, why: whyContainer, desc: "The container type: docker, cri-o, containerd, ..."},
-		{name: "container.privileged", kind: B, why: whyContainer, desc: "'true' for privileged containers."},
-		{name: "container.mounts", kind: S, why: whyContainer, desc: "The mounts of the container, space-separated, each source:dest:mode:rdrw:propagation."},
-		{name: "container.mount", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "One mount of the container, by number or source (container.mount[/usr/local])."},
-		{name: "container.mount.source", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The source of a mount, by number or destination."},
-		{name: "container.mount.dest", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The destination of a mount, by number or source."},
-		{name: "container.mount.mode", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The mode of a mount, by number or source."},
-		{name: "container.mount.rdwr", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The rdwr value of a mount, by number or source."},
-		{name: "container.mount.propagation", kind: S, why: whyContainer, arg: ArgKey, required: true, desc: "The propagation of a mount, by number or source."},
-		{name: "container.image.repository", kind: S, why: whyContainer, desc: "The container image repository (falcosecurity/falco)."},
-		{name: "container.image.tag", kind: S, why: whyContainer, desc: "The container image tag (latest)."},
-		{name: "container.image.digest", kind: S, why: whyContainer, desc: "The container image registry digest."},
-		{name: "container.healthcheck", kind: S, why: whyContainer, desc: "The container's health check command."},
-		{name: "container.liveness_probe", kind: S, why: whyContainer, desc: "The container's liveness probe command."},
-		{name: "container.readiness_probe", kind: S, why: whyContainer, desc: "The container's readiness probe command."},
-		{name: "container.start_ts", kind: KindAbsTime, why: whyContainer, desc: "The container start as an epoch timestamp in nanoseconds."},
-		{name: "container.duration", kind: KindDuration, why: whyContainer, desc: "Nanoseconds since container.start_ts."},
 		{name: "container.ip", kind: S, why: whyContainer, desc: "The container's (pod's) primary IPv4 address."},
 		{name: "container.cni.json", kind: S, why: whyContainer, desc: "The container's (pod's) CNI result, as JSON."},
 		{name: "container.host_pid", kind: B, why: whyContainer, desc: "'true' if the container runs in the host pid namespace."},
 		{name: "container.host_network", kind: B, why: whyContainer, desc: "'true' if the container runs in the host network namespace."},
 		{name: "container.host_ipc", kind: B, why: whyContainer, desc: "'true' if the container runs in the host IPC namespace."},
-		{name: "container.label", kind: S, why: whyContainer, arg: ArgKey, required: true, dotted: true, desc: "One container label (container.label.foo)."},
-		{name: "container.labels", kind: S, why: whyContainer, desc: "The container labels, comma-separated key:value pairs."},
 
 		// k8s
-		{name: "k8s.pod.name", kind: S, why: whyK8s, desc: "The Kubernetes pod name."},
-		{name: "k8s.ns.name", kind: S, why: whyK8s, desc: "The Kubernetes namespace name."},
-		{name: "k8s.pod.id", kind: S, why: whyK8s, desc: "[legacy] The Kubernetes pod UID (see k8s.pod.uid)."},
-		{name: "k8s.pod.uid", kind: S, why: whyK8s, desc: "The Kubernetes pod UID."},
 		{name: "k8s.pod.sandbox_id", kind: S, why: whyK8s, desc: "The truncated pod sandbox id (12 characters)."},
 		{name: "k8s.pod.full_sandbox_id", kind: S, why: whyK8s, desc: "The full pod sandbox id."},
-		{name: "k8s.pod.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "One pod label (k8s.pod.label.app or k8s.pod.label[app.kubernetes.io/name])."},
-		{name: "k8s.pod.labels", kind: S, why: whyK8s, desc: "The pod labels, comma-separated key:value pairs."},
 		{name: "k8s.pod.ip", kind: S, why: whyK8s, desc: "The pod's IPv4 address."},
 		{name: "k8s.pod.cni.json", kind: S, why: whyK8s, desc: "The pod's CNI result, as JSON."},
-		{name: "k8s.rc.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller name."},
-		{name: "k8s.rc.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller id."},
-		{name: "k8s.rc.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One replication controller label."},
-		{name: "k8s.rc.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replication controller labels."},
-		{name: "k8s.svc.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service name."},
-		{name: "k8s.svc.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service id."},
-		{name: "k8s.svc.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One service label."},
-		{name: "k8s.svc.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The service labels."},
-		{name: "k8s.ns.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The namespace id."},
-		{name: "k8s.ns.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One namespace label."},
-		{name: "k8s.ns.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The namespace labels."},
-		{name: "k8s.rs.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set name."},
-		{name: "k8s.rs.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set id."},
-		{name: "k8s.rs.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One replica set label."},
-		{name: "k8s.rs.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The replica set labels."},
-		{name: "k8s.deployment.name", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment name."},
-		{name: "k8s.deployment.id", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment id."},
-		{name: "k8s.deployment.label", kind: S, why: whyK8s, arg: ArgKey, required: true, dotted: true, desc: "[deprecated in Falco] One deployment label."},
-		{name: "k8s.deployment.labels", kind: S, why: whyK8s, desc: "[deprecated in Falco] The deployment labels."},
 	} {
 		c.add(spec{name: f.name, kind: f.kind, desc: f.desc, arg: f.arg, argRequired: f.required,
 			dotted: f.dotted, unavailable: f.why, falcoType: f.falcoType})

@@ -41,6 +41,40 @@ type wireEvent struct {
 	Exit    *wireExit    `json:"exit"`
 	Drop    *wireDrop    `json:"drop"`
 	Syscall *wireSyscall `json:"syscall"`
+	// Container is nil when the member is missing or null: no Container.
+	Container *wireContainer `json:"container"`
+}
+
+type wireContainer struct {
+	ID              string            `json:"id"`
+	Runtime         string            `json:"runtime"`
+	Name            string            `json:"name"`
+	Image           string            `json:"image"`
+	ImageRepository string            `json:"image_repository"`
+	ImageTag        string            `json:"image_tag"`
+	ImageDigest     string            `json:"image_digest"`
+	Labels          map[string]string `json:"labels"`
+	Privileged      bool              `json:"privileged"`
+	Mounts          []wireMount       `json:"mounts"`
+	Created         *string           `json:"created"`
+	Pod             *wirePod          `json:"pod"`
+	MetadataKnown   bool              `json:"metadata_known"`
+}
+
+type wireMount struct {
+	Source      string   `json:"source"`
+	Dest        string   `json:"dest"`
+	Type        string   `json:"type"`
+	Options     []string `json:"options"`
+	ReadWrite   bool     `json:"read_write"`
+	Propagation string   `json:"propagation"`
+}
+
+type wirePod struct {
+	Name      string            `json:"name"`
+	Namespace string            `json:"namespace"`
+	UID       string            `json:"uid"`
+	Labels    map[string]string `json:"labels"`
 }
 
 type wireProcess struct {
@@ -71,6 +105,13 @@ type wireProcess struct {
 	CapEffective   json.RawMessage `json:"cap_effective"`
 	CapPermitted   json.RawMessage `json:"cap_permitted"`
 	CapInheritable json.RawMessage `json:"cap_inheritable"`
+	MntNS          json.RawMessage `json:"mnt_ns"`
+	PidNS          json.RawMessage `json:"pid_ns"`
+	VPID           json.RawMessage `json:"vpid"`
+	VTID           json.RawMessage `json:"vtid"`
+	CgroupPath     string          `json:"cgroup_path"`
+	CgroupV1Path   string          `json:"cgroup_v1_path"`
+	ContainerID    string          `json:"container_id"`
 	Ancestors      []wireAncestor  `json:"ancestors"`
 }
 
@@ -174,10 +215,60 @@ func Decode(line []byte) (*event.Event, error) {
 	if err := decodeProcess(ev, w.Process); err != nil {
 		return nil, err
 	}
+	if w.Container != nil {
+		c, err := decodeContainer(w.Container)
+		if err != nil {
+			return nil, err
+		}
+		ev.Container = c
+	}
 	if err := decodeDetail(ev, &w); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// decodeContainer converts the "container" member. Empty label maps,
+// mount lists and option lists decode as nil.
+func decodeContainer(wc *wireContainer) (*event.Container, error) {
+	c := &event.Container{
+		ID:              wc.ID,
+		Runtime:         wc.Runtime,
+		Name:            wc.Name,
+		Image:           wc.Image,
+		ImageRepository: wc.ImageRepository,
+		ImageTag:        wc.ImageTag,
+		ImageDigest:     wc.ImageDigest,
+		Labels:          nilIfEmptyMap(wc.Labels),
+		Privileged:      wc.Privileged,
+		MetadataKnown:   wc.MetadataKnown,
+	}
+	if wc.Created != nil {
+		t, err := parseTime("container.created", *wc.Created)
+		if err != nil {
+			return nil, err
+		}
+		c.Created = t
+	}
+	if len(wc.Mounts) > 0 {
+		c.Mounts = make([]event.Mount, len(wc.Mounts))
+		for i, m := range wc.Mounts {
+			c.Mounts[i] = event.Mount{Source: m.Source, Dest: m.Dest, Type: m.Type,
+				Options: nilIfEmpty(m.Options), ReadWrite: m.ReadWrite, Propagation: m.Propagation}
+		}
+	}
+	if wp := wc.Pod; wp != nil {
+		c.Pod = &event.Pod{Name: wp.Name, Namespace: wp.Namespace, UID: wp.UID, Labels: nilIfEmptyMap(wp.Labels)}
+	}
+	return c, nil
+}
+
+// nilIfEmptyMap returns m, or nil when it is empty.
+func nilIfEmptyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func decodeProcess(ev *event.Event, wp *wireProcess) error {
@@ -200,6 +291,10 @@ func decodeProcess(ev *event.Event, wp *wireProcess) error {
 	p.EGID = u32("egid", wp.EGID, false)
 	p.SID = u32("sid", wp.SID, false)
 	p.TTY = u32("tty", wp.TTY, false)
+	p.MntNS = u32("mnt_ns", wp.MntNS, false)
+	p.PidNS = u32("pid_ns", wp.PidNS, false)
+	p.VPID = u32("vpid", wp.VPID, false)
+	p.VTID = u32("vtid", wp.VTID, false)
 	if err != nil {
 		return err
 	}
@@ -248,6 +343,9 @@ func decodeProcess(ev *event.Event, wp *wireProcess) error {
 	p.ExeUpperLayer = wp.ExeUpperLayer
 	p.ExeFromMemfd = wp.ExeFromMemfd
 	p.ExeDeleted = wp.ExeDeleted
+	p.CgroupPath = wp.CgroupPath
+	p.CgroupV1Path = wp.CgroupV1Path
+	p.ContainerID = wp.ContainerID
 
 	if len(wp.Ancestors) > 0 {
 		ev.Ancestors = make([]event.Ancestor, len(wp.Ancestors))

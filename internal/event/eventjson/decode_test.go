@@ -343,6 +343,79 @@ func withSyscall(sysJSON string) string {
 	return `{"time":"2025-01-01T00:00:00Z","type":"openat","process":{"pid":7},"syscall":{` + sysJSON + `}}`
 }
 
+// withContainer returns a fork line whose "container" member is
+// containerJSON.
+func withContainer(containerJSON string) string {
+	return `{"time":"2025-01-01T00:00:00Z","type":"fork","process":{"pid":7},"container":` + containerJSON + `}`
+}
+
+func TestDecodeContainerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		field string
+		msg   string
+	}{
+		{withProcess(`"vpid":-1`), "process.vpid", "out of range"},
+		{withProcess(`"mnt_ns":4294967296`), "process.mnt_ns", "out of range"},
+		{withProcess(`"pid_ns":1.5`), "process.pid_ns", ""},
+		{withProcess(`"vtid":"1"`), "process.vtid", ""},
+		{withProcess(`"cgroup_path":1`), "process.cgroup_path", "want a JSON string, got number"},
+		{withProcess(`"container_id":[]`), "process.container_id", "want a JSON string, got array"},
+		{withContainer(`[]`), "container", "want a JSON object, got array"},
+		{withContainer(`"abc"`), "container", "want a JSON object, got string"},
+		{withContainer(`{"id":1}`), "container.id", "want a JSON string, got number"},
+		{withContainer(`{"labels":[]}`), "container.labels", "want a JSON object, got array"},
+		{withContainer(`{"labels":{"a":1}}`), "container.labels", "want a JSON string, got number"},
+		{withContainer(`{"privileged":"yes"}`), "container.privileged", "want a JSON boolean, got string"},
+		{withContainer(`{"mounts":{}}`), "container.mounts", "want a JSON array, got object"},
+		{withContainer(`{"mounts":[{"options":"ro"}]}`), "container.mounts.options", "want a JSON array, got string"},
+		{withContainer(`{"mounts":[{"read_write":1}]}`), "container.mounts.read_write", "want a JSON boolean, got number"},
+		{withContainer(`{"created":"yesterday"}`), "container.created", `parsing time "yesterday"`},
+		{withContainer(`{"created":0}`), "container.created", "want a JSON string, got number"},
+		{withContainer(`{"pod":[]}`), "container.pod", "want a JSON object, got array"},
+		{withContainer(`{"pod":{"labels":{"a":null,"b":2}}}`), "container.pod.labels", "want a JSON string, got number"},
+		{withContainer(`{"metadata_known":null,"pod":{"uid":7}}`), "container.pod.uid", "want a JSON string, got number"},
+	} {
+		_, err := Decode([]byte(tc.line))
+		if err == nil {
+			t.Errorf("Decode(%s) succeeded", tc.line)
+			continue
+		}
+		var fe *FieldError
+		if !errors.As(err, &fe) || !strings.HasPrefix(fe.Field, tc.field) {
+			t.Errorf("Decode(%s) = %v, want a FieldError for %s", tc.line, err, tc.field)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("Decode(%s) = %q, want it to contain %q", tc.line, err, tc.msg)
+		}
+	}
+}
+
+// A "container" member that is null or missing gives no Container; an
+// empty one gives a zero Container (empty maps and lists as nil).
+func TestDecodeContainerLenient(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want *event.Container
+	}{
+		{minimal, nil},
+		{withContainer(`null`), nil},
+		{withContainer(`{}`), &event.Container{}},
+		{withContainer(`{"labels":{},"mounts":[],"pod":{"labels":{}},"created":null,"unknown":1}`), &event.Container{Pod: &event.Pod{}}},
+		{withContainer(`{"mounts":[{"options":[]}]}`), &event.Container{Mounts: []event.Mount{{}}}},
+	} {
+		ev, err := Decode([]byte(tc.line))
+		if err != nil {
+			t.Errorf("Decode(%s): %v", tc.line, err)
+			continue
+		}
+		if !reflect.DeepEqual(ev.Container, tc.want) {
+			t.Errorf("Decode(%s).Container = %#v, want %#v", tc.line, ev.Container, tc.want)
+		}
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct {
 		line  string
@@ -663,6 +736,11 @@ func FuzzDecode(f *testing.F) {
 		withSyscall(`"fd":{"num":3,"type":"ipv6","socket":{"family":10,"local":{"ip":"fe80::1%eth0","port":22},"remote":{"ip":"::ffff:1.2.3.4"},"role":"client"}}`),
 		withSyscall(`"fd":{"socket":{"local":{"ip":"1.2.3.4","port":1},"role":"role(3)","path":"@x"}}`),
 		withSyscall(`"args":[{"kind":"tuple","value":"1.2.3.4:5->6.7.8.9:80"},{"kind":"uid","value":-1},{"kind":"hex","value":18446744073709551615}]`),
+		withProcess(`"mnt_ns":4026531841,"pid_ns":4294967295,"vpid":1,"vtid":0,"cgroup_path":"/a","cgroup_v1_path":"","container_id":"\ud800"`),
+		withContainer(`{"id":"abc","labels":{"b":"1","a":"","\ud800":"x","\ufffd":"y"},"mounts":[{"options":[]},{}],"created":"2025-01-01T01:00:00+01:00","pod":{"labels":{}}}`),
+		withContainer(`null`),
+		withContainer(`{}`),
+		withContainer(`{"pod":null,"metadata_known":true,"created":null}`),
 	} {
 		f.Add([]byte(s))
 	}

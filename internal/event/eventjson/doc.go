@@ -16,7 +16,17 @@
 //     when set, so that events without them keep their original form:
 //     process "exe_ino", "exe_ctime", "exe_mtime" (after "exe_deleted"),
 //     "cap_effective", "cap_permitted", "cap_inheritable" (unsigned
-//     integers, the kernel_cap_t bit masks); and "socket" at the end of
+//     integers, the kernel_cap_t bit masks), then "mnt_ns", "pid_ns",
+//     "vpid", "vtid" (unsigned integers), "cgroup_path", "cgroup_v1_path"
+//     and "container_id" (strings), each only when non-zero or non-empty;
+//     the top-level "container" object, after "process", present exactly
+//     when Event.Container is set, with every member always written: "id",
+//     "runtime", "name", "image", "image_repository", "image_tag",
+//     "image_digest" (strings), "labels" (an object with its keys sorted,
+//     {} when none), "privileged", "mounts" (a list of {"source", "dest",
+//     "type", "options" (a list of strings), "read_write",
+//     "propagation"}), "created" (a time), "pod" (null or {"name",
+//     "namespace", "uid", "labels"}) and "metadata_known"; and "socket" at the end of
 //     "fd", present exactly when FD.Sock is set. Inside "socket", "family",
 //     "type", "proto" (the kernel's numbers), "connected" and
 //     "name_changed" are always written, "local" and "remote"
@@ -50,7 +60,9 @@
 //   - loginuid is -1 for event.NoLoginUID.
 //   - Decode accepts what Append writes and round-trips every field of an
 //     event exactly, given that its strings are valid UTF-8, its times are
-//     in UTC without a monotonic reading, its type-specific detail matches
+//     in UTC without a monotonic reading (Container.Created included), its
+//     container's empty label maps, mount lists and mount option lists are
+//     nil, its type-specific detail matches
 //     its type, its empty slices and maps are nil (Decode returns nil for an
 //     empty "args", "ancestors" or "lost"), its arguments hold Str only for
 //     the string kinds and Num only for the others, their kinds,
@@ -68,7 +80,9 @@
 //     descriptor type, or a "typechar" that is not its type's; a socket
 //     number out of the uint16 range, an endpoint without "ip" or with one
 //     netip.ParseAddr rejects, a port above 65535, an unknown "role"
-//     ("syscall.fd.socket.remote.ip: ParseAddr(...)").
+//     ("syscall.fd.socket.remote.ip: ParseAddr(...)"); a "container" that
+//     is not an object, a member of it of the wrong JSON type
+//     ("container.mounts.options: ..."), an unparsable "created".
 //   - Decode is lenient where that keeps old readers working with newer
 //     writers: unknown keys are ignored, other missing fields take their
 //     zero value (loginuid: event.NoLoginUID; a missing type-specific object
@@ -77,7 +91,9 @@
 //     Socket; a missing endpoint: the zero netip.AddrPort, a missing
 //     "port": 0; a missing "role" or "unknown": event.RoleUnknown; a
 //     missing descriptor "type": unknown; a missing argument "name" or
-//     "value": "" or 0), null counts as missing, and, as
+//     "value": "" or 0; a missing or null "container": no Container; a
+//     missing "created": the zero time; a missing "pod": no Pod), null
+//     counts as missing, and, as
 //     with encoding/json, keys are matched case-insensitively.
 //
 // There is no package-level state; an Encoder is not safe for concurrent use.

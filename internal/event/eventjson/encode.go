@@ -96,6 +96,7 @@ func Append(dst []byte, ev *event.Event) []byte {
 		dst = append(dst, `,"cap_inheritable":`...)
 		dst = strconv.AppendUint(dst, p.CapInheritable, 10)
 	}
+	dst = appendNamespaces(dst, p)
 	dst = append(dst, `,"ancestors":[`...)
 	for i := range ev.Ancestors {
 		a := &ev.Ancestors[i]
@@ -115,6 +116,9 @@ func Append(dst []byte, ev *event.Event) []byte {
 		dst = append(dst, '}')
 	}
 	dst = append(dst, "]}"...)
+	if ev.Container != nil {
+		dst = appendContainer(dst, ev.Container)
+	}
 
 	switch {
 	case ev.Type.IsExec():
@@ -380,6 +384,119 @@ func appendDrop(dst []byte, d *event.Drop) []byte {
 	}
 	dst = append(dst, `},"total":`...)
 	dst = strconv.AppendUint(dst, total, 10)
+	return append(dst, '}')
+}
+
+// appendNamespaces appends the process's namespace, cgroup and container
+// members, each only when set.
+func appendNamespaces(dst []byte, p *event.Process) []byte {
+	for _, n := range [...]struct {
+		key string
+		v   uint32
+	}{{`,"mnt_ns":`, p.MntNS}, {`,"pid_ns":`, p.PidNS}, {`,"vpid":`, p.VPID}, {`,"vtid":`, p.VTID}} {
+		if n.v != 0 {
+			dst = append(dst, n.key...)
+			dst = strconv.AppendUint(dst, uint64(n.v), 10)
+		}
+	}
+	for _, s := range [...]struct{ key, v string }{
+		{`,"cgroup_path":`, p.CgroupPath}, {`,"cgroup_v1_path":`, p.CgroupV1Path}, {`,"container_id":`, p.ContainerID},
+	} {
+		if s.v != "" {
+			dst = append(dst, s.key...)
+			dst = appendString(dst, s.v)
+		}
+	}
+	return dst
+}
+
+// appendContainer appends the "container" member.
+func appendContainer(dst []byte, c *event.Container) []byte {
+	dst = append(dst, `,"container":{"id":`...)
+	dst = appendString(dst, c.ID)
+	dst = append(dst, `,"runtime":`...)
+	dst = appendString(dst, c.Runtime)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, c.Name)
+	dst = append(dst, `,"image":`...)
+	dst = appendString(dst, c.Image)
+	dst = append(dst, `,"image_repository":`...)
+	dst = appendString(dst, c.ImageRepository)
+	dst = append(dst, `,"image_tag":`...)
+	dst = appendString(dst, c.ImageTag)
+	dst = append(dst, `,"image_digest":`...)
+	dst = appendString(dst, c.ImageDigest)
+	dst = append(dst, `,"labels":`...)
+	dst = appendStringMap(dst, c.Labels)
+	dst = append(dst, `,"privileged":`...)
+	dst = strconv.AppendBool(dst, c.Privileged)
+	dst = append(dst, `,"mounts":[`...)
+	for i := range c.Mounts {
+		m := &c.Mounts[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"source":`...)
+		dst = appendString(dst, m.Source)
+		dst = append(dst, `,"dest":`...)
+		dst = appendString(dst, m.Dest)
+		dst = append(dst, `,"type":`...)
+		dst = appendString(dst, m.Type)
+		dst = append(dst, `,"options":`...)
+		dst = appendStrings(dst, m.Options)
+		dst = append(dst, `,"read_write":`...)
+		dst = strconv.AppendBool(dst, m.ReadWrite)
+		dst = append(dst, `,"propagation":`...)
+		dst = appendString(dst, m.Propagation)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"created":`...)
+	dst = appendTime(dst, c.Created)
+	dst = append(dst, `,"pod":`...)
+	if p := c.Pod; p == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, `{"name":`...)
+		dst = appendString(dst, p.Name)
+		dst = append(dst, `,"namespace":`...)
+		dst = appendString(dst, p.Namespace)
+		dst = append(dst, `,"uid":`...)
+		dst = appendString(dst, p.UID)
+		dst = append(dst, `,"labels":`...)
+		dst = appendStringMap(dst, p.Labels)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"metadata_known":`...)
+	dst = strconv.AppendBool(dst, c.MetadataKnown)
+	return append(dst, '}')
+}
+
+// appendStringMap appends m as a JSON object with its keys sorted; nil as
+// {}. It selects the keys in order without sorting a copy (quadratic in
+// the number of keys, which for labels is small), so that it does not
+// allocate.
+func appendStringMap(dst []byte, m map[string]string) []byte {
+	dst = append(dst, '{')
+	var prev string
+	for i := 0; i < len(m); i++ {
+		var next string
+		found := false
+		for k := range m {
+			if (i == 0 || k > prev) && (!found || k < next) {
+				next, found = k, true
+			}
+		}
+		if !found {
+			break
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, next)
+		dst = append(dst, ':')
+		dst = appendString(dst, m[next])
+		prev = next
+	}
 	return append(dst, '}')
 }
 

@@ -62,15 +62,17 @@ func TestGoldenCoversEveryType(t *testing.T) {
 // must produce exactly what encoding/json produces for it.
 type (
 	refEvent struct {
-		Time    string      `json:"time"`
-		Type    string      `json:"type"`
-		Host    string      `json:"host"`
-		Process refProcess  `json:"process"`
-		Exec    *refExec    `json:"exec,omitempty"`
-		Clone   *refClone   `json:"clone,omitempty"`
-		Exit    *refExit    `json:"exit,omitempty"`
-		Drop    *refDrop    `json:"drop,omitempty"`
-		Syscall *refSyscall `json:"syscall,omitempty"`
+		Time    string     `json:"time"`
+		Type    string     `json:"type"`
+		Host    string     `json:"host"`
+		Process refProcess `json:"process"`
+		// Container is written after the process, only when set.
+		Container *refContainer `json:"container,omitempty"`
+		Exec      *refExec      `json:"exec,omitempty"`
+		Clone     *refClone     `json:"clone,omitempty"`
+		Exit      *refExit      `json:"exit,omitempty"`
+		Drop      *refDrop      `json:"drop,omitempty"`
+		Syscall   *refSyscall   `json:"syscall,omitempty"`
 	}
 	refProcess struct {
 		PID            uint32        `json:"pid"`
@@ -100,7 +102,43 @@ type (
 		CapEffective   uint64        `json:"cap_effective,omitempty"`
 		CapPermitted   uint64        `json:"cap_permitted,omitempty"`
 		CapInheritable uint64        `json:"cap_inheritable,omitempty"`
+		MntNS          uint32        `json:"mnt_ns,omitempty"`
+		PidNS          uint32        `json:"pid_ns,omitempty"`
+		VPID           uint32        `json:"vpid,omitempty"`
+		VTID           uint32        `json:"vtid,omitempty"`
+		CgroupPath     string        `json:"cgroup_path,omitempty"`
+		CgroupV1Path   string        `json:"cgroup_v1_path,omitempty"`
+		ContainerID    string        `json:"container_id,omitempty"`
 		Ancestors      []refAncestor `json:"ancestors"`
+	}
+	refContainer struct {
+		ID              string            `json:"id"`
+		Runtime         string            `json:"runtime"`
+		Name            string            `json:"name"`
+		Image           string            `json:"image"`
+		ImageRepository string            `json:"image_repository"`
+		ImageTag        string            `json:"image_tag"`
+		ImageDigest     string            `json:"image_digest"`
+		Labels          map[string]string `json:"labels"`
+		Privileged      bool              `json:"privileged"`
+		Mounts          []refMount        `json:"mounts"`
+		Created         string            `json:"created"`
+		Pod             *refPod           `json:"pod"`
+		MetadataKnown   bool              `json:"metadata_known"`
+	}
+	refMount struct {
+		Source      string   `json:"source"`
+		Dest        string   `json:"dest"`
+		Type        string   `json:"type"`
+		Options     []string `json:"options"`
+		ReadWrite   bool     `json:"read_write"`
+		Propagation string   `json:"propagation"`
+	}
+	refPod struct {
+		Name      string            `json:"name"`
+		Namespace string            `json:"namespace"`
+		UID       string            `json:"uid"`
+		Labels    map[string]string `json:"labels"`
 	}
 	refAncestor struct {
 		PID    uint32   `json:"pid"`
@@ -287,6 +325,13 @@ func nonNil(ss []string) []string {
 	return ss
 }
 
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
 // refEncode encodes ev with encoding/json through the mirror structs.
 func refEncode(t testing.TB, ev *event.Event) []byte {
 	t.Helper()
@@ -303,8 +348,23 @@ func refEncode(t testing.TB, ev *event.Event) []byte {
 			CgroupID: p.CgroupID, ExeUpperLayer: p.ExeUpperLayer, ExeFromMemfd: p.ExeFromMemfd,
 			ExeDeleted: p.ExeDeleted, ExeIno: p.ExeIno, ExeCtime: refTime(p.ExeCtime), ExeMtime: refTime(p.ExeMtime),
 			CapEffective: p.CapEffective, CapPermitted: p.CapPermitted, CapInheritable: p.CapInheritable,
+			MntNS: p.MntNS, PidNS: p.PidNS, VPID: p.VPID, VTID: p.VTID,
+			CgroupPath: p.CgroupPath, CgroupV1Path: p.CgroupV1Path, ContainerID: p.ContainerID,
 			Ancestors: []refAncestor{},
 		},
+	}
+	if c := ev.Container; c != nil {
+		r.Container = &refContainer{ID: c.ID, Runtime: c.Runtime, Name: c.Name, Image: c.Image,
+			ImageRepository: c.ImageRepository, ImageTag: c.ImageTag, ImageDigest: c.ImageDigest,
+			Labels: nonNilMap(c.Labels), Privileged: c.Privileged, Mounts: []refMount{},
+			Created: c.Created.UTC().Format(time.RFC3339Nano), MetadataKnown: c.MetadataKnown}
+		for _, m := range c.Mounts {
+			r.Container.Mounts = append(r.Container.Mounts, refMount{Source: m.Source, Dest: m.Dest, Type: m.Type,
+				Options: nonNil(m.Options), ReadWrite: m.ReadWrite, Propagation: m.Propagation})
+		}
+		if pd := c.Pod; pd != nil {
+			r.Container.Pod = &refPod{Name: pd.Name, Namespace: pd.Namespace, UID: pd.UID, Labels: nonNilMap(pd.Labels)}
+		}
 	}
 	if p.LoginUID == event.NoLoginUID {
 		r.Process.LoginUID = -1

@@ -336,6 +336,61 @@ func fixtures() []fixture {
 	fs = append(fs, netFixtures()...)
 	fs = append(fs, miscFixtures()...)
 	fs = append(fs, execFixtures()...)
+	fs = append(fs, containerFixtures()...)
+	return fs
+}
+
+// containerProcess is testProcess run in a container: namespaces, cgroup
+// paths, in-namespace ids and the container id set.
+func containerProcess(pid uint32) event.Process {
+	p := testProcess(pid)
+	p.MntNS, p.PidNS = 4026532301, 4026532304
+	p.VPID, p.VTID = 1, 1
+	p.CgroupPath = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod3e41dc6b_08a8_44db_bc2a_3724b18ab19a.slice/cri-containerd-" + testContainerID + ".scope"
+	p.CgroupV1Path = "/kubepods/burstable/pod3e41dc6b-08a8-44db-bc2a-3724b18ab19a/" + testContainerID
+	p.ContainerID = testContainerID
+	return p
+}
+
+const testContainerID = "3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e"
+
+// containerFixtures are events in containers: one described by the
+// runtime (a Kubernetes pod), one whose metadata is unknown.
+func containerFixtures() []fixture {
+	var fs []fixture
+	ev := &event.Event{Time: testTime().Add(20 * time.Second), Type: event.TypeExecve, Host: "node-1",
+		Process: containerProcess(7001), Ancestors: testAncestors()[2:], Exec: &event.Exec{Filename: "/bin/sh"}}
+	ev.Container = &event.Container{
+		ID: testContainerID, Runtime: "containerd", Name: "coredns",
+		Image: "registry.k8s.io/coredns/coredns:v1.11.1", ImageRepository: "registry.k8s.io/coredns/coredns",
+		ImageTag: "v1.11.1", ImageDigest: "sha256:1eeb4c7316bacb1d4c8ead65571cd92dd21e27359f0d4917f1a5822a73b75db1",
+		Labels: map[string]string{
+			"io.kubernetes.pod.name": "coredns-5d78c9869d-x2xkz", "io.kubernetes.pod.namespace": "kube-system",
+			"io.kubernetes.container.name": "coredns", "tier": "control-plane", "empty": "", "quote\"d": "<&>",
+		},
+		Privileged: true,
+		Mounts: []event.Mount{
+			{Source: "/var/lib/kubelet/pods/3e41dc6b/volumes/kubernetes.io~configmap/config-volume", Dest: "/etc/coredns",
+				Type: "bind", Options: []string{"rbind", "rprivate", "ro"}, Propagation: "rprivate"},
+			{Source: "/proc", Dest: "/host/proc", Type: "bind", Options: []string{"rbind"}, ReadWrite: true, Propagation: "rslave"},
+			{Source: "tmpfs", Dest: "/run/secrets", Type: "tmpfs", ReadWrite: true},
+		},
+		Created: testTime().Add(-time.Hour),
+		Pod: &event.Pod{Name: "coredns-5d78c9869d-x2xkz", Namespace: "kube-system", UID: "3e41dc6b-08a8-44db-bc2a-3724b18ab19a",
+			Labels: map[string]string{"k8s-app": "kube-dns", "pod-template-hash": "5d78c9869d"}},
+		MetadataKnown: true,
+	}
+	fs = append(fs, fixture{name: "execve_container", ev: ev})
+
+	// A container no runtime source described: id and runtime only.
+	ev = &event.Event{Time: testTime().Add(21 * time.Second), Type: event.TypeOpenat, Host: "node-1",
+		Process: containerProcess(7002), Ancestors: testAncestors()[2:],
+		Syscall: &event.Syscall{Res: 3, Args: []event.Arg{{Name: "fd", Kind: event.ArgFD, Num: 3}},
+			FD: &event.FD{Num: 3, Type: event.FDFile, Name: "/etc/shadow", NameRaw: "/etc/shadow"}}}
+	ev.Process.VPID, ev.Process.VTID = 12, 14
+	ev.Process.CgroupV1Path = ""
+	ev.Container = &event.Container{ID: testContainerID, Runtime: "containerd"}
+	fs = append(fs, fixture{name: "openat_container_no_metadata", ev: ev})
 	return fs
 }
 
