@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
+	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/host"
@@ -114,12 +116,18 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		MaxAncestors: f.ancestors,
 		Logger:       log,
 	})
+	containers, err := startContainers(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer containers.cache.Close()
+
 	var sinks []pipeline.Sink
 	if f.events {
 		sinks = append(sinks, output.NewJSONEvents(stdout))
 	}
 	sinks = append(sinks, detector)
-	p := pipeline.New(log, []pipeline.Enricher{table}, sinks)
+	p := pipeline.New(log, []pipeline.Enricher{table, containers.enricher}, sinks)
 
 	sensor, err := kernel.New(kernel.Options{
 		Host:            hostname,
@@ -252,4 +260,54 @@ func fileFilter(eng *engine.Engine, allEvents bool) func(*event.Event) bool {
 		return nil
 	}
 	return eng.FileVerdict
+}
+
+// containerStage is container attribution: the metadata cache and the
+// pipeline stage that uses it.
+type containerStage struct {
+	cache    *container.Cache
+	enricher *container.Enricher
+}
+
+// startContainers starts the container metadata cache on the OCI runtime
+// state directories, discovers the containers that already run, and builds
+// the enricher, which tells containers from the host by cgroup path and,
+// for runtimes it does not know, by namespaces other than init's.
+func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, error) {
+	cache := container.NewCache(container.CacheOptions{
+		Source: container.NewOCISource(container.OCIOptions{}),
+		Logger: log,
+	})
+	if err := cache.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start container metadata cache: %w", err)
+	}
+	n, err := cache.Discover(ctx)
+	if err != nil {
+		log.Warn("container discovery incomplete", "err", err)
+	}
+	// The host's namespaces are init's; where init's cannot be read
+	// (some VMs deny it even to root), the agent's own, which run on the
+	// host.
+	hostMnt, hostPid := nsInode("/proc/1/ns/mnt"), nsInode("/proc/1/ns/pid")
+	if hostMnt == 0 || hostPid == 0 {
+		hostMnt, hostPid = nsInode("/proc/self/ns/mnt"), nsInode("/proc/self/ns/pid")
+	}
+	log.Info("containers", "discovered", n, "state_roots", container.DefaultStateRoots(),
+		"host_mnt_ns", hostMnt, "host_pid_ns", hostPid)
+	return &containerStage{
+		cache: cache,
+		enricher: container.NewEnricher(container.EnricherOptions{
+			Cache: cache, HostMntNS: hostMnt, HostPidNS: hostPid,
+		}),
+	}, nil
+}
+
+// nsInode returns the inode number of a namespace link (/proc/1/ns/mnt),
+// 0 when it cannot be read.
+func nsInode(path string) uint32 {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return 0
+	}
+	return uint32(st.Ino)
 }

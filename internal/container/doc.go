@@ -1,0 +1,59 @@
+// Package container tells which container a process runs in and what is
+// known about that container. It is pure Go: it reads files (cgroup paths
+// handed to it, runtime state directories through an fs.FS) and needs
+// neither root in its tests nor eBPF.
+//
+// Contract:
+//
+//   - ParseCgroup names the container of a cgroup path (v1 or v2) for
+//     docker, containerd/CRI, CRI-O, podman and runc with either cgroup
+//     driver; it returns a substring of the path and never allocates.
+//     ParsePodUID names the Kubernetes pod of a kubepods path.
+//     CgroupMatcher adds configured prefixes below which every cgroup is a
+//     container. For the cgroupfs driver only 64-hex ids (or ids below a
+//     configured prefix) count, so that host cgroups such as user.slice,
+//     session-N.scope, init.scope or docker.service never do.
+//   - OCISource reads the state directories runc (state.json) and crun
+//     (status) keep, and the bundle config.json each one points to (crun's
+//     copy in its state directory when the bundle has none): creation time,
+//     annotations (CRI, CRI-O, nerdctl, OCI image and the Vigil-neutral
+//     vigil.container.name / vigil.container.image), mounts and whether the
+//     container is privileged (Privileged documents the rule). Malformed
+//     files give errors naming the file; nothing panics on bad input.
+//     Image references split into repository, tag and digest without
+//     normalisation (SplitImage). Docker's own names and image references
+//     live in the docker daemon, not in these files: docker containers get
+//     mounts, labels and privilege, but no Name or Image, from this source.
+//   - Cache holds one *event.Container per id: what the cgroup path says
+//     (ID, Runtime, Pod.UID) until a Source has described it, then the
+//     metadata (MetadataKnown). Fetches run on worker goroutines; Lookup
+//     waits at most CacheOptions.MaxWait, and only for an id it has never
+//     seen. A miss is refetched at most every RetryInterval. The cache is
+//     bounded (least recently used out first). Discover preloads the
+//     containers that exist at start. Published containers are shared
+//     between events and never modified: new metadata replaces the pointer.
+//   - Enricher (a pipeline stage) sets Event.Process.ContainerID and
+//     Event.Container from the process's cgroup v2 path, else its v1 path,
+//     else its namespaces: a process whose pid namespace (or, when pid
+//     namespaces are unknown, mount namespace) differs from the host's is
+//     in a container of runtime "unknown" with id "mntns-<inode>" (or
+//     "pidns-<inode>" when the mount namespace is unknown); such ids are
+//     stable for the container's life and never fetched. A host event gets
+//     ContainerID "" and Container nil. Ancestors are left alone. Parsed
+//     cgroup paths are memoised, so a known path costs a map lookup and no
+//     allocation.
+//   - Runtime names are docker, containerd, cri-o, podman, runc (any other
+//     OCI runtime use, crun included) and unknown. The cgroup path's
+//     runtime is a guess for a bare id below kubepods (containerd); the
+//     metadata's runtime, when it says one (CRI-O annotations, podman's
+//     io.container.manager, CRI annotations, a containerd or docker state
+//     root), wins.
+//
+// Concurrency: ParseCgroup, ParsePodUID, CgroupMatcher and OCISource are
+// safe for concurrent use. Cache methods may be called from any goroutine.
+// An Enricher must be used from one goroutine (the pipeline's).
+//
+// Lifecycle: NewCache -> Start(ctx) -> Close(); Close works without Start.
+//
+// The package keeps no state outside the values it returns.
+package container
