@@ -50,6 +50,16 @@ func shortContainerID(id string) string {
 	return id[:shortIDLen]
 }
 
+// ContainerID returns Falco's container.id of a process's container id
+// (event.Process.ContainerID): "host" for "", the 12-character form of a
+// 64-digit hex id, else the id as is.
+func ContainerID(id string) string {
+	if id == "" {
+		return hostID
+	}
+	return shortContainerID(id)
+}
+
 // containerOf returns the id of the container the event's process runs in
 // ("" on the host) and its metadata (nil when none is known). ok is false
 // for events without a process (drops), whose container fields are all
