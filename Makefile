@@ -28,6 +28,10 @@ bpf-deps:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./internal/sensor/kernel/:FuzzDecode \
+	./internal/sensor/kernel/:FuzzDecodeNet \
+	./internal/sensor/kernel/:FuzzDecodeMisc \
+	./internal/container/:FuzzParseCgroup \
+	./internal/container/:FuzzParseRuncState \
 	./internal/event/eventjson/:FuzzDecode \
 	./internal/sensor/replay/:FuzzRun \
 	./internal/rules/:FuzzParseCondition \

@@ -152,6 +152,42 @@ static __always_inline __u64 inode_mtime_ns(struct inode *inode)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Casts a kernel pointer to a BTF pointer of the given kernel type: loads
+ * through it are plain loads that read 0 on a fault (the verifier turns the
+ * call into a register move). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* Address of pid->numbers[level], the pid's number in its level-th pid
+ * namespace (the array's offset is relocated with CO-RE). */
+static __always_inline __u64 pid_upid_addr(struct pid *pid, __u32 level)
+{
+	return (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
+	       (__u64)level * bpf_core_type_size(struct upid);
+}
+
+/* Sets mntns, pidns, vpid and vtid from a task (not necessarily current),
+ * with probe reads. */
+static __always_inline void task_namespaces(struct vigil_task *t, struct task_struct *task)
+{
+	t->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	t->pidns = 0;
+	t->vpid = 0;
+	t->vtid = 0;
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	if (!pid)
+		return;
+	__u32 level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	if (bpf_probe_read_kernel(&up, sizeof(up), (void *)pid_upid_addr(pid, level)) != 0)
+		return;
+	t->vtid = up.nr;
+	t->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	struct pid *leader = BPF_CORE_READ(task, group_leader, thread_pid);
+	if (leader && bpf_probe_read_kernel(&up, sizeof(up),
+					    (void *)pid_upid_addr(leader, level)) == 0)
+		t->vpid = up.nr;
+}
+
 /* Fills the common head from a task (not necessarily current). */
 static __always_inline void fill_task(struct vigil_task *t, struct task_struct *task,
 				      __u32 kind)
@@ -178,6 +214,7 @@ static __always_inline void fill_task(struct vigil_task *t, struct task_struct *
 	t->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
 	t->cap_permitted = BPF_CORE_READ(cred, cap_permitted.val);
 	t->cap_inheritable = BPF_CORE_READ(cred, cap_inheritable.val);
+	task_namespaces(t, task);
 }
 
 /*
@@ -224,6 +261,19 @@ static __always_inline void fill_current_task(struct vigil_task *t, __u32 kind)
 	t->cap_effective = cred->cap_effective.val;
 	t->cap_permitted = cred->cap_permitted.val;
 	t->cap_inheritable = cred->cap_inheritable.val;
+
+	/* namespaces: plain loads too. The pid's number in its own level is
+	 * an array element at a variable index, which the verifier allows on
+	 * no BTF pointer: cast its address back to a BTF pointer instead. */
+	t->mntns = task->nsproxy->mnt_ns->ns.inum;
+	struct pid *pid = task->thread_pid;
+	__u32 level = pid->level;
+	__u32 upid_id = bpf_core_type_id_kernel(struct upid);
+	struct upid *up = bpf_rdonly_cast((void *)pid_upid_addr(pid, level), upid_id);
+	t->vtid = up->nr;
+	t->pidns = up->ns->ns.inum;
+	up = bpf_rdonly_cast((void *)pid_upid_addr(task->group_leader->thread_pid, level), upid_id);
+	t->vpid = up->nr;
 }
 
 /* The syscall the current task is in, from its saved registers. */
@@ -443,10 +493,6 @@ static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
 #endif
 }
 
-/* Casts a kernel pointer to a BTF pointer of the given kernel type: loads
- * through it are plain loads that read 0 on a fault (the verifier turns the
- * call into a register move). */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* The file behind descriptor fd of task, or NULL. Every step is a plain
  * load: the fd array's slot is read through struct kiocb, whose first

@@ -12,6 +12,10 @@
 #define VIGIL_PATH_MAX 4096
 #define VIGIL_PATH_COMPONENTS 64
 #define VIGIL_NAME_MAX 256
+/* Cgroup paths (exec and clone records): most components walked, and most
+ * bytes per path; deeper or longer paths are truncated and flagged. */
+#define VIGIL_CGROUP_COMPONENTS 32
+#define VIGIL_CGROUP_MAX 1024
 /* argv bytes captured per exec; longer argument lists are truncated and
  * flagged (VIGIL_F_ARGS_TRUNC). Must be a power of two. */
 #define VIGIL_ARGS_MAX 8192
@@ -128,6 +132,10 @@ enum vigil_flags {
 	VIGIL_F_NEW_TRUNC = 1 << 15,   /* that path is deeper than the walk limit */
 	/* open family: the record's fkey identifies the opened file */
 	VIGIL_F_FKEY = 1 << 16,
+	/* exec and clone: the cgroup path sections */
+	VIGIL_F_CGROUP_TRUNC = 1 << 17,    /* v2 path deeper or longer than the walk limit */
+	VIGIL_F_CGROUP_V1 = 1 << 18,       /* a v1 path is present (an empty one is the root) */
+	VIGIL_F_CGROUP_V1_TRUNC = 1 << 19, /* v1 path deeper or longer than the walk limit */
 };
 
 /*
@@ -170,13 +178,30 @@ struct vigil_task {
 	__u64 cap_effective;
 	__u64 cap_permitted;
 	__u64 cap_inheritable;
+	/* namespaces, as inode numbers (/proc/PID/ns/mnt, /proc/PID/ns/pid:
+	 * the task's active pid namespace), and the tgid and tid as that pid
+	 * namespace numbers them; 0 when unknown (an exiting task has no
+	 * nsproxy) */
+	__u32 mntns;
+	__u32 pidns;
+	__u32 vpid;
+	__u32 vtid;
 };
 
 /*
- * Exec record; followed by exe_len + cwd_len + filename_len + args_len bytes:
- * exe and cwd as NUL-terminated path components from the leaf up to the
- * root, the filename as passed to exec (NUL-terminated), then argv as the
- * kernel lays it out (NUL-separated).
+ * Exec record; followed by exe_len + cwd_len + filename_len + cgroup_len +
+ * cgroup_v1_len + args_len bytes: exe and cwd as NUL-terminated path
+ * components from the leaf up to the root, the filename as passed to exec
+ * (NUL-terminated), the cgroup paths (as below), then argv as the kernel
+ * lays it out (NUL-separated).
+ *
+ * Cgroup paths, in exec and clone records: kernfs node names from the leaf
+ * up to the hierarchy's root (excluded), each NUL-terminated as exe's
+ * components; no components is the root. cgroup is the task's cgroup v2
+ * path; cgroup_v1 its path in a v1 hierarchy: the memory controller's when
+ * memory is bound to a v1 hierarchy, else the first controller's whose
+ * cgroup is not its v1 hierarchy's root; VIGIL_F_CGROUP_V1 says whether
+ * there is one.
  */
 struct vigil_exec {
 	struct vigil_task task;
@@ -185,7 +210,8 @@ struct vigil_exec {
 	__u16 cwd_len;
 	__u16 filename_len;
 	__u16 args_len;
-	__u32 _pad;
+	__u16 cgroup_len;
+	__u16 cgroup_v1_len;
 	/* the executable's inode number and times (ns since the epoch); 0
 	 * when there is no exe */
 	__u64 exe_ino;
@@ -193,12 +219,16 @@ struct vigil_exec {
 	__u64 exe_mtime;
 };
 
-/* Clone record: task is the new task (child). */
+/* Clone record: task is the new task (child). Followed by cgroup_len +
+ * cgroup_v1_len bytes: the child's cgroup paths, as in exec records. */
 struct vigil_clone {
 	struct vigil_task task;
 	__u64 clone_flags;
 	__u32 syscall;    /* enum vigil_syscall */
 	__u32 parent_tid; /* the thread that called clone */
+	__u16 cgroup_len;
+	__u16 cgroup_v1_len;
+	__u32 _pad;
 };
 
 /* Exit record: the last thread of a process exited. */

@@ -37,6 +37,10 @@ const (
 	flagExeTrunc   = uint32(processVigilFlagsVIGIL_F_EXE_TRUNC)
 	flagCwdTrunc   = uint32(processVigilFlagsVIGIL_F_CWD_TRUNC)
 	flagThread     = uint32(processVigilFlagsVIGIL_F_THREAD)
+
+	flagCgroupTrunc   = uint32(processVigilFlagsVIGIL_F_CGROUP_TRUNC)
+	flagCgroupV1      = uint32(processVigilFlagsVIGIL_F_CGROUP_V1)
+	flagCgroupV1Trunc = uint32(processVigilFlagsVIGIL_F_CGROUP_V1TRUNC)
 )
 
 // kindName names a record kind in drop reports.
@@ -91,10 +95,7 @@ func (d *Decoder) Decode(raw []byte) (*event.Event, error) {
 	case kindExec:
 		return d.decodeExec(raw)
 	case kindClone:
-		if len(raw) < cloneSize {
-			return nil, malformed("clone record of %d bytes, want %d", len(raw), cloneSize)
-		}
-		return d.decodeClone(record[processVigilClone](raw)), nil
+		return d.decodeClone(raw)
 	case kindExit:
 		if len(raw) < exitSize {
 			return nil, malformed("exit record of %d bytes, want %d", len(raw), exitSize)
@@ -135,6 +136,11 @@ func (d *Decoder) fillTask(ev *event.Event, t *processVigilTask, typ event.Type)
 		CapEffective:   t.CapEffective,
 		CapPermitted:   t.CapPermitted,
 		CapInheritable: t.CapInheritable,
+
+		MntNS: t.Mntns,
+		PidNS: t.Pidns,
+		VPID:  t.Vpid,
+		VTID:  t.Vtid,
 	}
 }
 
@@ -152,7 +158,8 @@ func (d *Decoder) decodeExec(raw []byte) (*event.Event, error) {
 	}
 	e := record[processVigilExec](raw)
 	data := raw[execSize:]
-	need := int(e.ExeLen) + int(e.CwdLen) + int(e.FilenameLen) + int(e.ArgsLen)
+	need := int(e.ExeLen) + int(e.CwdLen) + int(e.FilenameLen) + int(e.CgroupLen) +
+		int(e.CgroupV1Len) + int(e.ArgsLen)
 	if need > len(data) {
 		return nil, malformed("exec record: sections need %d bytes, %d present", need, len(data))
 	}
@@ -169,10 +176,13 @@ func (d *Decoder) decodeExec(raw []byte) (*event.Event, error) {
 	all := string(data[:need])
 	exe, rest := all[:e.ExeLen], all[e.ExeLen:]
 	cwd, rest := rest[:e.CwdLen], rest[e.CwdLen:]
-	filename, args := rest[:e.FilenameLen], rest[e.FilenameLen:]
+	filename, rest := rest[:e.FilenameLen], rest[e.FilenameLen:]
+	cg, rest := rest[:e.CgroupLen], rest[e.CgroupLen:]
+	cgV1, args := rest[:e.CgroupV1Len], rest[e.CgroupV1Len:]
 
 	p.Exe = joinPath(exe, f&flagExeTrunc != 0)
 	p.Cwd = joinPath(cwd, f&flagCwdTrunc != 0)
+	p.CgroupPath, p.CgroupV1Path = cgroupPaths(cg, cgV1, f)
 	p.Args = splitArgs(args)
 	p.ArgsTruncated = f&flagArgsTrunc != 0
 	p.ExeUpperLayer = f&flagExeUpper != 0
@@ -217,6 +227,16 @@ func joinPath(comps string, truncated bool) string {
 	return b.String()
 }
 
+// cgroupPaths decodes the cgroup sections of an exec or clone record: the
+// v2 path, and the v1 path when the record has one ("" otherwise).
+func cgroupPaths(v2, v1 string, flags uint32) (string, string) {
+	p2 := joinPath(v2, flags&flagCgroupTrunc != 0)
+	if flags&flagCgroupV1 == 0 {
+		return p2, ""
+	}
+	return p2, joinPath(v1, flags&flagCgroupV1Trunc != 0)
+}
+
 // splitArgs splits the kernel's NUL-separated argv. The final argument
 // may lack its NUL when argv was truncated.
 func splitArgs(s string) []string {
@@ -227,7 +247,16 @@ func splitArgs(s string) []string {
 	return strings.Split(s, "\x00")
 }
 
-func (d *Decoder) decodeClone(c *processVigilClone) *event.Event {
+func (d *Decoder) decodeClone(raw []byte) (*event.Event, error) {
+	if len(raw) < cloneSize {
+		return nil, malformed("clone record of %d bytes, want at least %d", len(raw), cloneSize)
+	}
+	c := record[processVigilClone](raw)
+	data := raw[cloneSize:]
+	need := int(c.CgroupLen) + int(c.CgroupV1Len)
+	if need > len(data) {
+		return nil, malformed("clone record: sections need %d bytes, %d present", need, len(data))
+	}
 	var typ event.Type
 	switch processVigilSyscall(c.Syscall) {
 	case processVigilSyscallVIGIL_SC_CLONE3:
@@ -244,8 +273,10 @@ func (d *Decoder) decodeClone(c *processVigilClone) *event.Event {
 	if !thread {
 		ev.Process.ExecID = event.NewExecID(d.BootID, c.Task.Pid, c.Task.StartBoottime)
 	}
+	all := string(data[:need])
+	ev.Process.CgroupPath, ev.Process.CgroupV1Path = cgroupPaths(all[:c.CgroupLen], all[c.CgroupLen:], c.Task.Flags)
 	ev.Clone = &event.Clone{Flags: c.CloneFlags, Thread: thread}
-	return ev
+	return ev, nil
 }
 
 func (d *Decoder) decodeExit(x *processVigilExit) *event.Event {

@@ -26,27 +26,45 @@ func comm(s string) (c [16]int8) {
 	return c
 }
 
-// execRecord builds an exec record the way the BPF program lays it out.
+// execRecord builds an exec record the way the BPF program lays it out,
+// without cgroup sections.
 func execRecord(exe, cwd, filename, args string, flags uint32) []byte {
+	return execRecordCgroups(exe, cwd, filename, "", "", args, flags)
+}
+
+// execRecordCgroups builds an exec record with cgroup v2 and v1 sections.
+func execRecordCgroups(exe, cwd, filename, cg, cgV1, args string, flags uint32) []byte {
 	h := processVigilExec{
 		Task: processVigilTask{
 			Ktime: 2e9, StartBoottime: 1e9, CgroupId: 7, Kind: kindExec, Flags: flags,
 			Pid: 42, Tid: 42, Ppid: 1, Uid: 1000, Gid: 1000, Euid: 0, Egid: 0,
 			Loginuid: 1000, Sid: 42, Tty: 34816, Comm: comm("true"),
+			Mntns: 4026532001, Pidns: 4026532002, Vpid: 1, Vtid: 1,
 		},
 		Syscall:     uint32(processVigilSyscallVIGIL_SC_EXECVE),
 		ExeLen:      uint16(len(exe)),
 		CwdLen:      uint16(len(cwd)),
 		FilenameLen: uint16(len(filename)),
+		CgroupLen:   uint16(len(cg)),
+		CgroupV1Len: uint16(len(cgV1)),
 		ArgsLen:     uint16(len(args)),
 	}
 	b := bytesOf(&h)
-	return append(b, exe+cwd+filename+args...)
+	return append(b, exe+cwd+filename+cg+cgV1+args...)
+}
+
+// cloneRecord builds a clone record with cgroup v2 and v1 sections.
+func cloneRecord(c processVigilClone, cg, cgV1 string) []byte {
+	c.Task.Kind = kindClone
+	c.CgroupLen = uint16(len(cg))
+	c.CgroupV1Len = uint16(len(cgV1))
+	return append(bytesOf(&c), cg+cgV1...)
 }
 
 func TestDecodeExec(t *testing.T) {
 	d := testDecoder()
-	raw := execRecord("true\x00bin\x00usr\x00", "tmp\x00", "/bin/true\x00", "/bin/true\x00-x\x00\x00", flagExeUpper)
+	raw := execRecordCgroups("true\x00bin\x00usr\x00", "tmp\x00", "/bin/true\x00",
+		"cri-abc.scope\x00kubepods.slice\x00", "", "/bin/true\x00-x\x00\x00", flagExeUpper|flagCgroupV1)
 	ev, err := d.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +78,8 @@ func TestDecodeExec(t *testing.T) {
 			Name: "true", Exe: "/usr/bin/true", Args: []string{"/bin/true", "-x", ""}, Cwd: "/tmp",
 			UID: 1000, GID: 1000, LoginUID: 1000, SID: 42, TTY: 34816,
 			StartTime: d.Clock.Wall(1e9), CgroupID: 7, ExeUpperLayer: true,
+			MntNS: 4026532001, PidNS: 4026532002, VPID: 1, VTID: 1,
+			CgroupPath: "/kubepods.slice/cri-abc.scope", CgroupV1Path: "/",
 		},
 		Exec: &event.Exec{Filename: "/bin/true"},
 	}
@@ -84,6 +104,42 @@ func TestJoinPath(t *testing.T) {
 	} {
 		if got := joinPath(tc.comps, tc.trunc); got != tc.want {
 			t.Errorf("joinPath(%q, %v) = %q, want %q", tc.comps, tc.trunc, got, tc.want)
+		}
+	}
+}
+
+func TestDecodeCgroupPaths(t *testing.T) {
+	d := testDecoder()
+	for _, tc := range []struct {
+		name     string
+		cg, cgV1 string
+		flags    uint32
+		v2, v1   string
+	}{
+		{"root, no v1", "", "", 0, "/", ""},
+		{"v1 root", "", "", flagCgroupV1, "/", "/"},
+		{"both", "b\x00a\x00", "s.scope\x00u.slice\x00", flagCgroupV1, "/a/b", "/u.slice/s.scope"},
+		{"v2 truncated", "d\x00c\x00", "", flagCgroupTrunc, ".../c/d", ""},
+		{"v1 truncated", "x\x00", "y\x00", flagCgroupV1 | flagCgroupV1Trunc, "/x", ".../y"},
+		{"v1 bytes without flag", "x\x00", "y\x00", 0, "/x", ""},
+	} {
+		raw := execRecordCgroups("true\x00", "", "", tc.cg, tc.cgV1, "true\x00", tc.flags)
+		ev, err := d.Decode(raw)
+		if err != nil {
+			t.Fatalf("%s: exec: %v", tc.name, err)
+		}
+		if ev.Process.CgroupPath != tc.v2 || ev.Process.CgroupV1Path != tc.v1 || ev.Process.Exe != "/true" ||
+			len(ev.Process.Args) != 1 || ev.Process.Args[0] != "true" {
+			t.Errorf("%s: exec: cgroup %q, v1 %q, exe %q, args %q; want %q, %q", tc.name,
+				ev.Process.CgroupPath, ev.Process.CgroupV1Path, ev.Process.Exe, ev.Process.Args, tc.v2, tc.v1)
+		}
+		ev, err = d.Decode(cloneRecord(processVigilClone{Task: processVigilTask{Pid: 3, Tid: 3, Flags: tc.flags}}, tc.cg, tc.cgV1))
+		if err != nil {
+			t.Fatalf("%s: clone: %v", tc.name, err)
+		}
+		if ev.Process.CgroupPath != tc.v2 || ev.Process.CgroupV1Path != tc.v1 {
+			t.Errorf("%s: clone: cgroup %q, v1 %q; want %q, %q", tc.name,
+				ev.Process.CgroupPath, ev.Process.CgroupV1Path, tc.v2, tc.v1)
 		}
 	}
 }
@@ -142,13 +198,17 @@ func TestDecodeClone(t *testing.T) {
 		{processVigilSyscallVIGIL_SC_VFORK, 0, event.TypeVfork, false},
 		{processVigilSyscallVIGIL_SC_NONE, 0, event.TypeClone, false},
 	} {
-		c := processVigilClone{Task: processVigilTask{Kind: kindClone, Pid: 9, Tid: 10, Flags: tc.flags}, Syscall: uint32(tc.sc), CloneFlags: 0x11}
+		c := processVigilClone{Task: processVigilTask{Kind: kindClone, Pid: 9, Tid: 10, Flags: tc.flags,
+			Mntns: 11, Pidns: 12, Vpid: 2, Vtid: 3}, Syscall: uint32(tc.sc), CloneFlags: 0x11}
 		ev, err := d.Decode(bytesOf(&c))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ev.Type != tc.typ || ev.Clone.Thread != tc.thread || ev.Clone.Flags != 0x11 {
 			t.Errorf("syscall %d: got %s %+v", tc.sc, ev.Type, *ev.Clone)
+		}
+		if p := ev.Process; p.MntNS != 11 || p.PidNS != 12 || p.VPID != 2 || p.VTID != 3 || p.CgroupPath != "/" || p.CgroupV1Path != "" {
+			t.Errorf("syscall %d: namespaces and cgroups %+v", tc.sc, p)
 		}
 		if (ev.Process.ExecID == "") != tc.thread {
 			t.Errorf("syscall %d: exec id %q for thread=%v", tc.sc, ev.Process.ExecID, tc.thread)
@@ -159,6 +219,8 @@ func TestDecodeClone(t *testing.T) {
 func TestDecodeMalformed(t *testing.T) {
 	d := testDecoder()
 	exec := execRecord("a\x00", "", "", "x\x00", 0)
+	execCg := execRecordCgroups("a\x00", "", "", "c\x00", "d\x00", "", flagCgroupV1)
+	clone := cloneRecord(processVigilClone{}, "c\x00", "d\x00")
 	for name, raw := range map[string][]byte{
 		"empty":             nil,
 		"short header":      make([]byte, taskSize-1),
@@ -167,6 +229,9 @@ func TestDecodeMalformed(t *testing.T) {
 		"exec header cut":   exec[:execSize-1],
 		"clone cut":         bytesOf(&processVigilClone{Task: processVigilTask{Kind: kindClone}})[:cloneSize-1],
 		"exit cut":          bytesOf(&processVigilExit{Task: processVigilTask{Kind: kindExit}})[:exitSize-1],
+		"exec cgroup cut":   execCg[:len(execCg)-1],
+		"clone cgroup cut":  clone[:len(clone)-1],
+		"clone v2 cut":      clone[:cloneSize+1],
 	} {
 		if _, err := d.Decode(raw); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
@@ -191,6 +256,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(execRecord("", "", "", "", flagArgsTrunc|flagExeTrunc))
 	f.Add(bytesOf(&processVigilClone{Task: processVigilTask{Kind: kindClone}}))
 	f.Add(bytesOf(&processVigilExit{Task: processVigilTask{Kind: kindExit}, ExitCode: 9}))
+	f.Add(execRecordCgroups("true\x00bin\x00", "", "/bin/true\x00", "s.scope\x00u.slice\x00", "x\x00", "true\x00", flagCgroupV1))
+	f.Add(execRecordCgroups("", "", "", "b\x00", "", "", flagCgroupTrunc|flagCgroupV1|flagCgroupV1Trunc))
+	f.Add(cloneRecord(processVigilClone{Task: processVigilTask{Flags: flagCgroupV1}}, "a\x00", ""))
+	f.Add(cloneRecord(processVigilClone{Task: processVigilTask{Flags: flagThread | flagCgroupTrunc}}, "c\x00b\x00", "d\x00"))
 	f.Add(openRecord(scOpenat, 3, -100, 0x80000, 0, "/etc/passwd\x00", "passwd\x00etc\x00", flagFDPath))
 	f.Add(openRecord(scOpen, -2, -100, 0, 0, "a/b\x00", "tmp\x00", flagBasePath|flagPathTrunc))
 	f.Add(openRecord(scOpenat2, -40, 5, 0x41, 0o644, "x\x00", "", 0))
@@ -225,8 +294,15 @@ func FuzzDecode(f *testing.F) {
 		if ev.Type == event.TypeUnknown || (ev.Exec == nil && ev.Clone == nil && ev.Exit == nil && ev.Syscall == nil) {
 			t.Fatalf("decoded an event without type details: %+v", ev)
 		}
-		if ev.Type.IsSyscall() != (ev.Syscall != nil) || (ev.Syscall != nil && hasFD(ev.Type) != (ev.Syscall.FD != nil)) {
-			t.Fatalf("decoded an event without type details: %+v", ev)
+		// A failed exec carries a Syscall; sockets, descriptors and the
+		// misc calls may or may not describe an fd; the open family and
+		// fchmod/fchown always do; the rest never.
+		failedExec := ev.Type.IsExec() && ev.Syscall != nil && ev.Syscall.Res < 0
+		if (ev.Type.IsSyscall() || failedExec) != (ev.Syscall != nil) {
+			t.Fatalf("decoded an event with the wrong details: %+v", ev)
+		}
+		if ev.Syscall != nil && !ev.Type.IsNet() && !ev.Type.IsMisc() && hasFD(ev.Type) != (ev.Syscall.FD != nil) {
+			t.Fatalf("decoded an event with the wrong fd detail: %+v %+v", ev, ev.Syscall)
 		}
 	})
 }

@@ -292,3 +292,111 @@ func selfCaps(t *testing.T) (eff, prm, inh uint64) {
 	}
 	return eff, prm, inh
 }
+
+// nsInode returns the inode number of namespace kind ("mnt", "pid") of the
+// process proc ("self" or a pid), as /proc/PROC/ns/KIND names it.
+func nsInode(t *testing.T, proc, kind string) uint32 {
+	t.Helper()
+	var st unix.Stat_t
+	p := "/proc/" + proc + "/ns/" + kind
+	if err := unix.Stat(p, &st); err != nil {
+		t.Fatalf("stat %s: %v", p, err)
+	}
+	return uint32(st.Ino)
+}
+
+// nsPID returns the innermost pid of process proc's NSpid line in
+// /proc/PROC/status: its pid as its own pid namespace numbers it.
+func nsPID(t *testing.T, proc string) uint32 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + proc + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			f := strings.Fields(v)
+			n, err := strconv.ParseUint(f[len(f)-1], 10, 32)
+			if err != nil {
+				t.Fatalf("/proc/%s/status NSpid %q: %v", proc, v, err)
+			}
+			return uint32(n)
+		}
+	}
+	t.Fatalf("/proc/%s/status has no NSpid", proc)
+	return 0
+}
+
+// selfCgroups returns the test process's cgroup v2 path (the "0::" line of
+// /proc/self/cgroup) and its cgroup v1 path as the sensor chooses it: the
+// memory controller's hierarchy, else the first controller (in subsystem
+// id order) whose v1 hierarchy does not hold the process at its root, else
+// "".
+func selfCgroups(t *testing.T) (v2, v1 string) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCtrl := map[string]string{} // v1 controller -> path
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		// hierarchy-id:controllers:path
+		id, rest, _ := strings.Cut(line, ":")
+		ctrls, path, _ := strings.Cut(rest, ":")
+		if id == "0" {
+			v2 = path
+			continue
+		}
+		for _, c := range strings.Split(ctrls, ",") {
+			byCtrl[c] = path
+		}
+	}
+	if p, ok := byCtrl["memory"]; ok {
+		return v2, p
+	}
+	// the controllers in the kernel's subsystem id order
+	// (include/linux/cgroup_subsys.h); blkio is io's v1 name
+	for _, c := range []string{"cpuset", "cpu", "cpuacct", "blkio", "memory", "devices",
+		"freezer", "net_cls", "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc", "dmem", "debug"} {
+		if p, ok := byCtrl[c]; ok && p != "/" {
+			return v2, p
+		}
+	}
+	return v2, ""
+}
+
+// cgroup2Root returns the cgroup v2 path of the cgroup2 mount's root
+// directory (mountinfo's root field; "/" unless a sub-tree is mounted), so
+// that a directory made under the mount has a known cgroup path.
+func cgroup2Root(t *testing.T) string {
+	t.Helper()
+	mnt := cgroup2Mount(t)
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		if f := strings.Fields(pre); ok && strings.HasPrefix(post, "cgroup2 ") && len(f) > 4 && f[4] == mnt {
+			return f[3]
+		}
+	}
+	t.Fatalf("cgroup2 mount %s vanished from mountinfo", mnt)
+	return ""
+}
+
+// removeCgroup removes the cgroup directories dirs (innermost first) at
+// cleanup, retrying while the kernel still counts an exited process in
+// them.
+func removeCgroup(t *testing.T, dirs ...string) {
+	t.Cleanup(func() {
+		for _, d := range dirs {
+			for i := 0; i < 100; i++ {
+				if err := os.Remove(d); err == nil || os.IsNotExist(err) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+}

@@ -56,6 +56,10 @@ type netVigilSock struct {
 		CapEffective   uint64
 		CapPermitted   uint64
 		CapInheritable uint64
+		Mntns          uint32
+		Pidns          uint32
+		Vpid           uint32
+		Vtid           uint32
 	}
 	Syscall     uint32
 	Fd          int32

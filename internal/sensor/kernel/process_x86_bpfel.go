@@ -20,6 +20,16 @@ type processExitKey struct {
 	Pad           uint32
 }
 
+type processKnWalk struct {
+	_     structs.HostLayout
+	Kn    uint64
+	Off   uint32
+	Start uint32
+	Done  uint8
+	Trunc uint8
+	_     [6]byte
+}
+
 type processPathWalk struct {
 	_          structs.HostLayout
 	Dentry     uint64
@@ -41,11 +51,14 @@ type processScratch struct {
 }
 
 type processVigilClone struct {
-	_          structs.HostLayout
-	Task       processVigilTask
-	CloneFlags uint64
-	Syscall    uint32
-	ParentTid  uint32
+	_           structs.HostLayout
+	Task        processVigilTask
+	CloneFlags  uint64
+	Syscall     uint32
+	ParentTid   uint32
+	CgroupLen   uint16
+	CgroupV1Len uint16
+	Pad         uint32
 }
 
 type processVigilExec struct {
@@ -56,7 +69,8 @@ type processVigilExec struct {
 	CwdLen      uint16
 	FilenameLen uint16
 	ArgsLen     uint16
-	Pad         uint32
+	CgroupLen   uint16
+	CgroupV1Len uint16
 	ExeIno      uint64
 	ExeCtime    uint64
 	ExeMtime    uint64
@@ -72,23 +86,26 @@ type processVigilExit struct {
 type processVigilFlags uint32
 
 const (
-	processVigilFlagsVIGIL_F_EXE_UPPER   processVigilFlags = 1
-	processVigilFlagsVIGIL_F_EXE_MEMFD   processVigilFlags = 2
-	processVigilFlagsVIGIL_F_EXE_DELETED processVigilFlags = 4
-	processVigilFlagsVIGIL_F_ARGS_TRUNC  processVigilFlags = 8
-	processVigilFlagsVIGIL_F_EXE_TRUNC   processVigilFlags = 16
-	processVigilFlagsVIGIL_F_CWD_TRUNC   processVigilFlags = 32
-	processVigilFlagsVIGIL_F_THREAD      processVigilFlags = 64
-	processVigilFlagsVIGIL_F_KTHREAD     processVigilFlags = 128
-	processVigilFlagsVIGIL_F_FD_PATH     processVigilFlags = 256
-	processVigilFlagsVIGIL_F_BASE_PATH   processVigilFlags = 512
-	processVigilFlagsVIGIL_F_PATH_TRUNC  processVigilFlags = 1024
-	processVigilFlagsVIGIL_F_PATH_PSEUDO processVigilFlags = 2048
-	processVigilFlagsVIGIL_F_OLD_BASE    processVigilFlags = 4096
-	processVigilFlagsVIGIL_F_OLD_TRUNC   processVigilFlags = 8192
-	processVigilFlagsVIGIL_F_NEW_BASE    processVigilFlags = 16384
-	processVigilFlagsVIGIL_F_NEW_TRUNC   processVigilFlags = 32768
-	processVigilFlagsVIGIL_F_FKEY        processVigilFlags = 65536
+	processVigilFlagsVIGIL_F_EXE_UPPER      processVigilFlags = 1
+	processVigilFlagsVIGIL_F_EXE_MEMFD      processVigilFlags = 2
+	processVigilFlagsVIGIL_F_EXE_DELETED    processVigilFlags = 4
+	processVigilFlagsVIGIL_F_ARGS_TRUNC     processVigilFlags = 8
+	processVigilFlagsVIGIL_F_EXE_TRUNC      processVigilFlags = 16
+	processVigilFlagsVIGIL_F_CWD_TRUNC      processVigilFlags = 32
+	processVigilFlagsVIGIL_F_THREAD         processVigilFlags = 64
+	processVigilFlagsVIGIL_F_KTHREAD        processVigilFlags = 128
+	processVigilFlagsVIGIL_F_FD_PATH        processVigilFlags = 256
+	processVigilFlagsVIGIL_F_BASE_PATH      processVigilFlags = 512
+	processVigilFlagsVIGIL_F_PATH_TRUNC     processVigilFlags = 1024
+	processVigilFlagsVIGIL_F_PATH_PSEUDO    processVigilFlags = 2048
+	processVigilFlagsVIGIL_F_OLD_BASE       processVigilFlags = 4096
+	processVigilFlagsVIGIL_F_OLD_TRUNC      processVigilFlags = 8192
+	processVigilFlagsVIGIL_F_NEW_BASE       processVigilFlags = 16384
+	processVigilFlagsVIGIL_F_NEW_TRUNC      processVigilFlags = 32768
+	processVigilFlagsVIGIL_F_FKEY           processVigilFlags = 65536
+	processVigilFlagsVIGIL_F_CGROUP_TRUNC   processVigilFlags = 131072
+	processVigilFlagsVIGIL_F_CGROUP_V1      processVigilFlags = 262144
+	processVigilFlagsVIGIL_F_CGROUP_V1TRUNC processVigilFlags = 524288
 )
 
 type processVigilKind uint32
@@ -199,6 +216,10 @@ type processVigilTask struct {
 	CapEffective   uint64
 	CapPermitted   uint64
 	CapInheritable uint64
+	Mntns          uint32
+	Pidns          uint32
+	Vpid           uint32
+	Vtid           uint32
 }
 
 // Names of all BPF objects in the ELF.
@@ -209,6 +230,7 @@ const (
 	processMapEvents              = "events"
 	processMapExecveatTids        = "execveat_tids"
 	processMapExited              = "exited"
+	processMapKnWalkMap           = "kn_walk_map"
 	processMapScratchMap          = "scratch_map"
 	processMapWalkMap             = "walk_map"
 	processProgTraceClone         = "trace_clone"
@@ -284,6 +306,7 @@ type processMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExecveatTids *ebpf.MapSpec `ebpf:"execveat_tids"`
 	Exited       *ebpf.MapSpec `ebpf:"exited"`
+	KnWalkMap    *ebpf.MapSpec `ebpf:"kn_walk_map"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
 	WalkMap      *ebpf.MapSpec `ebpf:"walk_map"`
 }
@@ -327,6 +350,7 @@ type processMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	ExecveatTids *ebpf.Map `ebpf:"execveat_tids"`
 	Exited       *ebpf.Map `ebpf:"exited"`
+	KnWalkMap    *ebpf.Map `ebpf:"kn_walk_map"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
 	WalkMap      *ebpf.Map `ebpf:"walk_map"`
 }
@@ -337,6 +361,7 @@ func (m *processMaps) Close() error {
 		m.Events,
 		m.ExecveatTids,
 		m.Exited,
+		m.KnWalkMap,
 		m.ScratchMap,
 		m.WalkMap,
 	)

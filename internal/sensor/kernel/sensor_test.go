@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -69,6 +70,9 @@ func TestExecEventExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	capEff, capPrm, capInh := selfCaps(t)
+	// echo shares the test's namespaces and v1 cgroups; its v2 cgroup is
+	// the one made above, which CgroupFD put it in.
+	_, cgV1 := selfCgroups(t)
 	want := event.Process{
 		PID:       uint32(pid),
 		TID:       uint32(pid),
@@ -87,6 +91,14 @@ func TestExecEventExact(t *testing.T) {
 		TTY:       uint32(tty),
 		StartTime: ev.Process.StartTime, // checked below
 		CgroupID:  cgStat.Ino,
+
+		MntNS: nsInode(t, "self", "mnt"),
+		PidNS: nsInode(t, "self", "pid"),
+		// the pid as the test's (and echo's) pid namespace numbers it
+		VPID:         uint32(pid),
+		VTID:         uint32(pid),
+		CgroupPath:   path.Join(cgroup2Root(t), token),
+		CgroupV1Path: cgV1,
 
 		// root keeps its capability sets across exec
 		CapEffective:   capEff,

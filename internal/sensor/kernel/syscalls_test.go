@@ -507,23 +507,34 @@ func TestOpenProcessIdentity(t *testing.T) {
 	cmd := helperCmd("fileops", "openat|cwd|identity|0|0")
 	cmd.Dir = dir
 	cmd.Stdin = tty
-	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgDir.Fd()), Setsid: true, Setctty: true, Ctty: 0}
+	// In pid and mount namespaces of its own, so the namespace fields and
+	// the in-namespace pid (1) are not the test's by chance.
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgDir.Fd()), Setsid: true, Setctty: true, Ctty: 0,
+		Cloneflags: unix.CLONE_NEWPID | unix.CLONE_NEWNS}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("helper: %v: %s", err, out)
 	}
 	pid := cmd.Process.Pid
 	exec := c.wait(t, "helper exec", func(e *event.Event) bool { return isType(e, pid, event.TypeExecve) })
+	if p := exec.Process; p.VPID != 1 || p.VTID != 1 || p.PidNS == nsInode(t, "self", "pid") || p.MntNS == nsInode(t, "self", "mnt") {
+		t.Errorf("exec in new namespaces: vpid %d, vtid %d, pidns %d, mntns %d", p.VPID, p.VTID, p.PidNS, p.MntNS)
+	}
 	open := c.waitOpen(t, pid, event.TypeOpenat, "identity")
 	want := exec.Process
 	want.ExecID, want.Exe, want.Args, want.Cwd = "", "", nil, ""
 	want.ExeUpperLayer, want.ExeFromMemfd, want.ExeDeleted = false, false, false
 	want.ExeIno, want.ExeCtime, want.ExeMtime = 0, time.Time{}, time.Time{}
+	// syscall records carry no cgroup paths (the process table has them)
+	want.CgroupPath, want.CgroupV1Path = "", ""
 	if open.Process.TID != want.TID {
 		// The Go runtime may open from another thread than the leader.
-		want.TID = open.Process.TID
+		want.TID, want.VTID = open.Process.TID, open.Process.VTID
 	}
 	if !reflect.DeepEqual(open.Process, want) {
 		t.Errorf("openat process:\n got %+v\nwant %+v", open.Process, want)
+	}
+	if open.Process.VTID == 0 {
+		t.Error("openat process without an in-namespace tid")
 	}
 	if open.Process.CgroupID <= 1 || open.Process.TTY == 0 || open.Process.SID != uint32(pid) {
 		t.Errorf("cgroup id %d, tty %d, sid %d: want the helper's own cgroup, terminal and session",

@@ -69,6 +69,10 @@ type syscallsVigilOpen struct {
 		CapEffective   uint64
 		CapPermitted   uint64
 		CapInheritable uint64
+		Mntns          uint32
+		Pidns          uint32
+		Vpid           uint32
+		Vtid           uint32
 	}
 	Syscall uint32
 	Dirfd   int32
@@ -110,6 +114,10 @@ type syscallsVigilPath2 struct {
 		CapEffective   uint64
 		CapPermitted   uint64
 		CapInheritable uint64
+		Mntns          uint32
+		Pidns          uint32
+		Vpid           uint32
+		Vtid           uint32
 	}
 	Syscall    uint32
 	Olddirfd   int32
