@@ -17,10 +17,6 @@ import (
 	"github.com/vigil-sec/vigil/internal/testutil/runc"
 )
 
-// containerE2EEnv enables TestFalcoContainerRulesFire, which needs the
-// agent to attribute events to containers.
-const containerE2EEnv = "VIGIL_CONTAINER_E2E"
-
 // containerOptions returns the options of a test container that looks like
 // a Kubernetes pod's: a 64-hex id, a cgroupfs path under kubepods (the
 // form containerd and CRI-O use with the cgroupfs driver) and the CRI
@@ -153,14 +149,10 @@ func TestContainerRuleActions(t *testing.T) {
 // TestFalcoContainerRulesFire runs the agent with Falco's stable rules and
 // performs, in runc containers, what the container rules describe: each
 // rule must fire with the container's id (Falco's 12-digit container.id,
-// or the full id) in the alert. It needs container attribution in the
-// agent, so it runs only with VIGIL_CONTAINER_E2E=1 for now.
+// or the full id) in the alert.
 // ("Terminal shell in container" needs a terminal, which the harness does
 // not give: not covered.)
 func TestFalcoContainerRulesFire(t *testing.T) {
-	if os.Getenv(containerE2EEnv) != "1" {
-		t.Skipf("set %s=1 (needs the agent's container attribution)", containerE2EEnv)
-	}
 	abs, err := filepath.Abs(falcoRules)
 	if err != nil {
 		t.Fatal(err)
