@@ -146,7 +146,7 @@ func TestRunRuleFires(t *testing.T) {
 	}
 	f := alert.OutputFields
 	if f["proc.cmdline"] != "echo "+token || f["proc.pname"] != "sh" || f["user.name"] != "root" ||
-		f["proc.exepath"] == nil || f["container.id"] != nil || f["evt.time"] == nil {
+		f["proc.exepath"] == nil || f["container.id"] != "host" || f["evt.time"] == nil {
 		t.Errorf("output_fields = %v", f)
 	}
 	if pid, ok := f["proc.pid"].(float64); !ok || pid <= 0 {
