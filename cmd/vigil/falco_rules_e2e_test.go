@@ -46,8 +46,8 @@ func triggerAs(t *testing.T, dir, name string) string {
 
 // TestFalcoStableRulesFire runs the agent with Falco's stable ruleset,
 // unchanged, and performs for real the action each rule describes that can
-// happen on a host (rules that need container metadata wait for issue 5):
-// each rule must fire, on that action.
+// happen on a host (the container rules: container_rules_e2e_test.go): each
+// rule must fire, on that action.
 func TestFalcoStableRulesFire(t *testing.T) {
 	abs, err := filepath.Abs(falcoRules)
 	if err != nil {
@@ -66,6 +66,18 @@ func TestFalcoStableRulesFire(t *testing.T) {
 	nginx := triggerAs(t, dir, "nginx")
 	sshd := triggerAs(t, dir, "sshd")
 	ssh := triggerAs(t, dir, "ssh")
+	shm := "/dev/shm/vigil-true-" + token
+	if b, err := os.ReadFile("/bin/true"); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(shm, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(shm) })
+	logFile := "/var/log/vigil-e2e-" + token + ".log"
+	if err := os.WriteFile(logFile, []byte("old log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(logFile) })
 	shredMe := filepath.Join(dir, "data-"+token)
 	if err := os.WriteFile(shredMe, []byte("bulk data"), 0o644); err != nil {
 		t.Fatal(err)
@@ -99,6 +111,9 @@ func TestFalcoStableRulesFire(t *testing.T) {
 		{"PTRACE anti-debug attempt", "Notice", []string{trigger, "ptrace-traceme"}, dir},
 		{"Run shell untrusted", "Notice", []string{nginx, "spawn", "/bin/sh", "-c", "true " + token}, token},
 		{"System user interactive", "Informational", []string{sshd, "spawn", "-uid", "65534", "/bin/true", token}, token},
+		{"Read sensitive file untrusted", "Warning", []string{trigger, "sleep-open", "0", "/etc/shadow"}, dir},
+		{"Execution from /dev/shm", "Warning", []string{shm}, shm},
+		{"Clear Log Activities", "Warning", []string{"sh", "-c", ": > " + logFile}, logFile},
 		// An SSH client connecting out to a web port: in a private network
 		// namespace where a public-looking address is on lo.
 		{"Disallowed SSH Connection Non Standard Port", "Notice", []string{ssh, "netns-connect", "198.51.100.7:443"}, `->198.51.100.7:443"`},
