@@ -199,5 +199,16 @@ func TestFalcoContainerRulesFire(t *testing.T) {
 		c := dropAndExec(t, containerOptions("dropper"))
 		waitAlert(t, "Drop and execute new binary in container", "Critical", c, "/tmp/busybox-dropped")
 	})
+	t.Run("Detect release_agent File Container Escapes", func(t *testing.T) {
+		// A privileged container (CAP_SYS_ADMIN) writes a cgroup
+		// release_agent file: the first step of that escape.
+		opts := containerOptions("escaper")
+		opts.Privileged = true
+		c := runc.New(t, opts)
+		if out, err := c.Run("/bin/sh", "-c", "echo /evil > /tmp/release_agent"); err != nil {
+			t.Fatalf("write release_agent: %v %s", err, out)
+		}
+		waitAlert(t, "Detect release_agent File Container Escapes", "Critical", c, "/tmp/release_agent")
+	})
 	a.stop(t)
 }
