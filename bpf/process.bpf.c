@@ -417,8 +417,14 @@ int trace_clone(struct bpf_raw_tracepoint_args *ctx)
 		e->syscall = clone_syscall(&e->clone_flags);
 	e->parent_tid = BPF_CORE_READ(parent, pid);
 	e->_pad = 0;
-	__u32 off = write_cgroups(sizeof(*e), child, &e->task, &e->cgroup_len,
-				  &e->cgroup_v1_len);
+	/* A new thread starts in its process's cgroup (CLONE_INTO_CGROUP does
+	 * not combine with CLONE_THREAD): no walk, the sections stay empty and
+	 * user space takes the process's paths. */
+	__u32 off = sizeof(*e);
+	e->cgroup_len = 0;
+	e->cgroup_v1_len = 0;
+	if (!(e->task.flags & VIGIL_F_THREAD))
+		off = write_cgroups(off, child, &e->task, &e->cgroup_len, &e->cgroup_v1_len);
 	submit(s->buf, off & SCRATCH_MASK, VIGIL_KIND_CLONE);
 	return 0;
 }

@@ -273,8 +273,10 @@ func (d *Decoder) decodeClone(raw []byte) (*event.Event, error) {
 	if !thread {
 		ev.Process.ExecID = event.NewExecID(d.BootID, c.Task.Pid, c.Task.StartBoottime)
 	}
-	all := string(data[:need])
-	ev.Process.CgroupPath, ev.Process.CgroupV1Path = cgroupPaths(all[:c.CgroupLen], all[c.CgroupLen:], c.Task.Flags)
+	if !thread { // a thread's record has no cgroup paths: its process's apply
+		all := string(data[:need])
+		ev.Process.CgroupPath, ev.Process.CgroupV1Path = cgroupPaths(all[:c.CgroupLen], all[c.CgroupLen:], c.Task.Flags)
+	}
 	ev.Clone = &event.Clone{Flags: c.CloneFlags, Thread: thread}
 	return ev, nil
 }

@@ -207,7 +207,11 @@ func TestDecodeClone(t *testing.T) {
 		if ev.Type != tc.typ || ev.Clone.Thread != tc.thread || ev.Clone.Flags != 0x11 {
 			t.Errorf("syscall %d: got %s %+v", tc.sc, ev.Type, *ev.Clone)
 		}
-		if p := ev.Process; p.MntNS != 11 || p.PidNS != 12 || p.VPID != 2 || p.VTID != 3 || p.CgroupPath != "/" || p.CgroupV1Path != "" {
+		wantCgroup := "/" // an empty section is the root cgroup
+		if tc.thread {
+			wantCgroup = "" // a thread's record has none: its process's apply
+		}
+		if p := ev.Process; p.MntNS != 11 || p.PidNS != 12 || p.VPID != 2 || p.VTID != 3 || p.CgroupPath != wantCgroup || p.CgroupV1Path != "" {
 			t.Errorf("syscall %d: namespaces and cgroups %+v", tc.sc, p)
 		}
 		if (ev.Process.ExecID == "") != tc.thread {
