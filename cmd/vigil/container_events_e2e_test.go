@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/testutil/runc"
 )
@@ -126,4 +128,42 @@ func TestContainerEventsAttributed(t *testing.T) {
 
 func runHostCat() error {
 	return exec.Command("cat", "/etc/hostname").Run()
+}
+
+// TestContainerFirstEventEnriched starts a container while the agent runs:
+// the first program that starts in it (the entrypoint's exec) already
+// carries the runtime's metadata, although runc's own setup processes ran
+// in the container's cgroup before runc wrote its state; so rules never see
+// <NA> at container start. It logs the time from `runc run` to that event
+// being printed.
+func TestContainerFirstEventEnriched(t *testing.T) {
+	a := startAgent(t, "--events")
+	opts := containerOptions("first")
+	c := runc.New(t, opts)
+	start := time.Now()
+	ran := make(chan error, 1)
+	go func() {
+		out, err := c.Run("/bin/sh", "-c", "sleep 2")
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, out)
+		}
+		ran <- err
+	}()
+	t.Cleanup(func() {
+		if err := <-ran; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	line := a.stdout.waitLine(t, "first exec in the container", func(l string) bool {
+		return strings.Contains(l, `"container_id":"`+opts.ID+`"`) && strings.Contains(l, `"type":"execve"`)
+	})
+	seen := time.Now()
+	var ev containerEvent
+	if err := json.Unmarshal([]byte(line), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "execve" || ev.Container == nil || !ev.Container.MetadataKnown || ev.Container.Pod == nil {
+		t.Fatalf("the container's first exec is not enriched: %s", line)
+	}
+	t.Logf("runc run to the container's first enriched event printed: %v (includes runc's own start-up)", seen.Sub(start))
 }

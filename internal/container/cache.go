@@ -69,6 +69,10 @@ type entry struct {
 	readyDone bool
 	fetching  bool
 	lastFetch time.Time
+	// firstSeen is when the entry was added; fetched is closed (and
+	// replaced) at the end of each fetch, for LookupStart to wait on.
+	firstSeen time.Time
+	fetched   chan struct{}
 	elem      *list.Element
 }
 
@@ -249,7 +253,7 @@ func (c *Cache) addLocked(k Key, ct *event.Container) *entry {
 		delete(c.entries, old.key.ID)
 		c.stats.Evictions++
 	}
-	e := &entry{key: k, c: ct, ready: make(chan struct{})}
+	e := &entry{key: k, c: ct, ready: make(chan struct{}), firstSeen: c.opts.Now(), fetched: make(chan struct{})}
 	e.elem = c.lru.PushFront(e)
 	c.entries[k.ID] = e
 	return e
@@ -309,6 +313,53 @@ func (c *Cache) fetch(ctx context.Context, e *entry) {
 		e.c = merge(e.key, md)
 	}
 	c.readyLocked(e)
+	close(e.fetched)
+	e.fetched = make(chan struct{})
+}
+
+// youngFor is how long after a container is first seen LookupStart still
+// refetches its missing metadata: runtimes write their state while the
+// container is being created, after its first processes already ran.
+const youngFor = 10 * time.Second
+
+// LookupStart is Lookup for an event that starts a program in the
+// container (an exec). When the container is young (first seen less than
+// youngFor ago) and its metadata is still unknown, as for the container's
+// own entrypoint, whose setup processes ran before the runtime wrote its
+// state, it fetches again at once and waits up to MaxWait for the answer,
+// so that the program's first event carries the metadata.
+func (c *Cache) LookupStart(k Key) *event.Container {
+	ct := c.Lookup(k)
+	if ct == nil || ct.MetadataKnown {
+		return ct
+	}
+	c.mu.Lock()
+	e, ok := c.entries[k.ID]
+	if !ok || !c.started || c.opts.MaxWait <= 0 || c.queue == nil || c.opts.Now().Sub(e.firstSeen) >= youngFor {
+		c.mu.Unlock()
+		return ct
+	}
+	if !e.fetching {
+		c.enqueueLocked(e)
+	}
+	done := e.fetched
+	fetching := e.fetching
+	c.mu.Unlock()
+	if fetching {
+		t := time.NewTimer(c.opts.MaxWait)
+		select {
+		case <-done:
+		case <-t.C:
+			c.mu.Lock()
+			c.stats.Timeouts++
+			c.mu.Unlock()
+		}
+		t.Stop()
+	}
+	c.mu.Lock()
+	ct = e.c
+	c.mu.Unlock()
+	return ct
 }
 
 // merge combines what the cgroup path says (k) with a source's metadata:

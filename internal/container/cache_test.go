@@ -242,3 +242,41 @@ func TestCacheConcurrent(t *testing.T) {
 	wg.Wait()
 	c.Close()
 }
+
+// LookupStart refetches a young container's missing metadata at once and
+// waits for it: the runtime wrote its state after the container's first
+// events. An old container waits for RetryInterval as with Lookup.
+func TestCacheLookupStartYoungContainer(t *testing.T) {
+	src := newFake()
+	clk := &fakeClock{t: time.Unix(1000, 0)}
+	c := NewCache(CacheOptions{Source: src, MaxWait: 5 * time.Second, RetryInterval: time.Hour, Now: clk.Now})
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k := Key{ID: hexA, Runtime: RuntimeRunc}
+	if got := c.Lookup(k); got.MetadataKnown { // the runtime's setup process: no state yet
+		t.Fatalf("Lookup = %+v", got)
+	}
+	src.mu.Lock()
+	src.known[hexA] = &event.Container{ID: hexA, Name: "web", MetadataKnown: true}
+	src.mu.Unlock()
+	clk.Add(time.Second)
+	if got := c.LookupStart(k); !got.MetadataKnown || got.Name != "web" { // the entrypoint's exec
+		t.Errorf("LookupStart = %+v", got)
+	}
+	if n := src.count(hexA); n != 2 {
+		t.Errorf("fetches = %d; want 2", n)
+	}
+
+	// Past youngFor, a container whose metadata is missing is not waited for.
+	k2 := Key{ID: hexB, Runtime: RuntimeRunc}
+	c.Lookup(k2)
+	clk.Add(youngFor)
+	if got := c.LookupStart(k2); got.MetadataKnown {
+		t.Errorf("LookupStart = %+v", got)
+	}
+	if n := src.count(hexB); n != 1 {
+		t.Errorf("fetches of the old container = %d; want 1", n)
+	}
+}

@@ -80,7 +80,11 @@ func (e *Enricher) Apply(ev *event.Event) {
 	}
 	if k.ID != "" {
 		p.ContainerID = k.ID
-		ev.Container = e.cache.Lookup(k)
+		if ev.Type.IsExec() {
+			ev.Container = e.cache.LookupStart(k)
+		} else {
+			ev.Container = e.cache.Lookup(k)
+		}
 		return
 	}
 	if c := e.byNamespace(p.MntNS, p.PidNS); c != nil {
