@@ -274,8 +274,23 @@ type containerStage struct {
 // the enricher, which tells containers from the host by cgroup path and,
 // for runtimes it does not know, by namespaces other than init's.
 func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, error) {
+	// Sources: the OCI state runc and crun keep, always; Docker's API when
+	// its daemon answers (it alone knows a docker container's name and
+	// image). The OCI state wins where both speak.
+	var src container.Source = container.NewOCISource(container.OCIOptions{})
+	sources := []string{"oci-state"}
+	dockerSock := container.DefaultDockerSocket
+	if ok, err := container.DetectDocker(ctx, dockerSock); err != nil {
+		log.Warn("docker metadata unavailable", "socket", dockerSock, "err", err)
+	} else if ok {
+		src = container.NewMultiSource(container.MultiOptions{
+			Sources: []container.Source{src, container.NewDockerSource(container.DockerOptions{Socket: dockerSock})},
+			Logger:  log,
+		})
+		sources = append(sources, "docker:"+dockerSock)
+	}
 	cache := container.NewCache(container.CacheOptions{
-		Source: container.NewOCISource(container.OCIOptions{}),
+		Source: src,
 		Logger: log,
 	})
 	if err := cache.Start(ctx); err != nil {
@@ -292,7 +307,7 @@ func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, er
 	if hostMnt == 0 || hostPid == 0 {
 		hostMnt, hostPid = nsInode("/proc/self/ns/mnt"), nsInode("/proc/self/ns/pid")
 	}
-	log.Info("containers", "discovered", n, "state_roots", container.DefaultStateRoots(),
+	log.Info("containers", "discovered", n, "metadata_sources", sources, "state_roots", container.DefaultStateRoots(),
 		"host_mnt_ns", hostMnt, "host_pid_ns", hostPid)
 	return &containerStage{
 		cache: cache,

@@ -1,7 +1,8 @@
 // Package container tells which container a process runs in and what is
 // known about that container. It is pure Go: it reads files (cgroup paths
 // handed to it, runtime state directories through an fs.FS) and needs
-// neither root in its tests nor eBPF.
+// neither root in its tests nor eBPF. The Docker source talks HTTP over a
+// unix socket; its tests serve one in a temporary directory.
 //
 // Contract:
 //
@@ -24,6 +25,21 @@
 //     normalisation (SplitImage). Docker's own names and image references
 //     live in the docker daemon, not in these files: docker containers get
 //     mounts, labels and privilege, but no Name or Image, from this source.
+//   - DockerSource asks the Docker Engine API over its unix socket
+//     (unversioned GET /containers/{id}/json, /containers/json, and
+//     /images/{id}/json for the repository digest) with net/http only:
+//     name, image reference, labels, mounts, creation time, privilege
+//     (HostConfig.Privileged or --cap-add ALL) and, for dockershim
+//     containers, the pod from the io.kubernetes.pod.* labels
+//     (DescribeDocker). A 404 is ErrNotFound; bodies are bounded
+//     (DockerOptions.MaxResponseBytes), every request by the caller's
+//     context and DockerOptions.Timeout; errors name the socket and path.
+//     DetectDocker tells whether a daemon answers GET /_ping on a socket.
+//   - MultiSource combines sources: Fetch asks all of them and merges the
+//     successes in source order, the first success winning conflicts and
+//     later ones filling only what it lacks (Merge documents the rule per
+//     field); ErrNotFound only when every source said not found. List
+//     concatenates the lists, one merged entry per id.
 //   - Cache holds one *event.Container per id: what the cgroup path says
 //     (ID, Runtime, Pod.UID) until a Source has described it, then the
 //     metadata (MetadataKnown). Fetches run on worker goroutines; Lookup
@@ -49,8 +65,9 @@
 //     io.container.manager, CRI annotations, a containerd or docker state
 //     root), wins.
 //
-// Concurrency: ParseCgroup, ParsePodUID, CgroupMatcher and OCISource are
-// safe for concurrent use. Cache methods may be called from any goroutine.
+// Concurrency: ParseCgroup, ParsePodUID, CgroupMatcher, OCISource and
+// DockerSource are safe for concurrent use, and so is a MultiSource of
+// such sources. Cache methods may be called from any goroutine.
 // An Enricher must be used from one goroutine (the pipeline's).
 //
 // Lifecycle: NewCache -> Start(ctx) -> Close(); Close works without Start.
