@@ -219,20 +219,25 @@ func (c *Cache) Lookup(k Key) *event.Container {
 	}
 	c.mu.Unlock()
 	if wait {
-		t := time.NewTimer(c.opts.MaxWait)
-		select {
-		case <-e.ready:
-		case <-t.C:
-			c.mu.Lock()
-			c.stats.Timeouts++
-			c.mu.Unlock()
-		}
-		t.Stop()
+		c.await(e.ready)
 	}
 	c.mu.Lock()
 	ct := e.c
 	c.mu.Unlock()
 	return ct
+}
+
+// await waits for done, at most MaxWait, counting a timeout.
+func (c *Cache) await(done <-chan struct{}) {
+	t := time.NewTimer(c.opts.MaxWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		c.mu.Lock()
+		c.stats.Timeouts++
+		c.mu.Unlock()
+	}
 }
 
 // stub is what the cgroup path alone says of a container.
@@ -346,15 +351,7 @@ func (c *Cache) LookupStart(k Key) *event.Container {
 	fetching := e.fetching
 	c.mu.Unlock()
 	if fetching {
-		t := time.NewTimer(c.opts.MaxWait)
-		select {
-		case <-done:
-		case <-t.C:
-			c.mu.Lock()
-			c.stats.Timeouts++
-			c.mu.Unlock()
-		}
-		t.Stop()
+		c.await(done)
 	}
 	c.mu.Lock()
 	ct = e.c

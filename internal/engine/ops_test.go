@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vigil-sec/vigil/internal/fields"
+)
 
 func TestGlobMatch(t *testing.T) {
 	for _, tc := range []struct {
@@ -29,8 +33,8 @@ func TestGlobMatch(t *testing.T) {
 		{"", "", true},
 		{"", "a", false},
 	} {
-		if got := globMatch(tc.pat, tc.s); got != tc.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tc.pat, tc.s, got, tc.want)
+		if got := fields.Glob(tc.pat, tc.s); got != tc.want {
+			t.Errorf("fields.Glob(%q, %q) = %v, want %v", tc.pat, tc.s, got, tc.want)
 		}
 	}
 }

@@ -229,7 +229,7 @@ func bindMount(part mountPart) func(arg string) (Accessor, error) {
 				if part == mountSource {
 					s = m.Dest
 				}
-				if fnmatch(arg, s) {
+				if Glob(arg, s) {
 					return m
 				}
 			}

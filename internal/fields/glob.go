@@ -1,13 +1,12 @@
 package fields
 
-// This file holds the glob matching of the container.mount* arguments.
-// It is the engine's glob (internal/engine/ops.go, which this package
-// cannot import), kept in step with it.
+// This file holds Falco's glob matching, for the container.mount*
+// arguments here and the glob operator in the engine.
 
-// fnmatch matches s against a shell pattern where * and ? also match '/', as
+// Glob matches s against a shell pattern where * and ? also match '/', as
 // Falco's glob (fnmatch without FNM_PATHNAME): *, ?, [set], [!set], \x
 // escapes.
-func fnmatch(pattern, s string) bool {
+func Glob(pattern, s string) bool {
 	px, sx := 0, 0
 	nextPx, nextSx := -1, -1
 	for px < len(pattern) || sx < len(s) {

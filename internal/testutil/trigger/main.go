@@ -16,8 +16,6 @@
 //	                         stdout (a reverse shell's first step)
 //	packet-socket            open an AF_PACKET socket
 //	mprotect-rwx             map a page and make it writable and executable
-//	init-module              init_module with an image that is not a module
-//	                         (the kernel refuses it; the attempt is the point)
 package main
 
 import (
@@ -104,14 +102,6 @@ func run(op string, args []string) error {
 			return fmt.Errorf("mprotect: %w", err)
 		}
 		return nil
-	case "init-module":
-		img := []byte("not an ELF module")
-		_, _, errno := unix.Syscall(unix.SYS_INIT_MODULE, uintptr(unsafe.Pointer(&img[0])), uintptr(len(img)),
-			uintptr(unsafe.Pointer(&[]byte("\x00")[0])))
-		if errno == 0 {
-			return errors.New("init_module accepted a non-module")
-		}
-		return nil // refused, as expected
 	}
 	return fmt.Errorf("unknown op %q", op)
 }
