@@ -32,6 +32,7 @@ FUZZ_TARGETS := \
 	./internal/sensor/kernel/:FuzzDecodeMisc \
 	./internal/container/:FuzzParseCgroup \
 	./internal/container/:FuzzParseRuncState \
+	./internal/container/:FuzzDescribeCRI \
 	./internal/event/eventjson/:FuzzDecode \
 	./internal/sensor/replay/:FuzzRun \
 	./internal/rules/:FuzzParseCondition \

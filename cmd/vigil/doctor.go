@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/doctor"
 	"github.com/vigil-sec/vigil/internal/sensor/probe"
 )
@@ -22,6 +24,7 @@ func newDoctorCmd(stdout io.Writer) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d := doctor.Diagnose(probe.Run(cmd.Context()))
+			d.ContainerSources = containerSources(cmd.Context())
 			var err error
 			if asJSON {
 				err = d.WriteJSON(stdout)
@@ -39,4 +42,23 @@ func newDoctorCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// containerSources looks for the container metadata sources vigil run
+// would use.
+func containerSources(ctx context.Context) []doctor.ContainerSource {
+	det := container.DetectSources(ctx, container.DetectOptions{})
+	defer det.Close()
+	out := make([]doctor.ContainerSource, 0, len(det.Endpoints))
+	for _, ep := range det.Endpoints {
+		cs := doctor.ContainerSource{
+			Kind: ep.Kind, Address: ep.Address, Available: ep.Available,
+			Runtime: ep.Runtime, Version: ep.Version,
+		}
+		if ep.Err != nil {
+			cs.Error = ep.Err.Error()
+		}
+		out = append(out, cs)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,7 +121,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err != nil {
 		return err
 	}
-	defer containers.cache.Close()
+	defer containers.Close()
 
 	var sinks []pipeline.Sink
 	if f.events {
@@ -265,8 +266,14 @@ func fileFilter(eng *engine.Engine, allEvents bool) func(*event.Event) bool {
 // containerStage is container attribution: the metadata cache and the
 // pipeline stage that uses it.
 type containerStage struct {
+	sources  *container.Sources
 	cache    *container.Cache
 	enricher *container.Enricher
+}
+
+// Close stops the cache, then closes the sources' connections.
+func (c *containerStage) Close() error {
+	return errors.Join(c.cache.Close(), c.sources.Close())
 }
 
 // startContainers starts the container metadata cache on the OCI runtime
@@ -274,26 +281,26 @@ type containerStage struct {
 // the enricher, which tells containers from the host by cgroup path and,
 // for runtimes it does not know, by namespaces other than init's.
 func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, error) {
-	// Sources: the OCI state runc and crun keep, always; Docker's API when
-	// its daemon answers (it alone knows a docker container's name and
-	// image). The OCI state wins where both speak.
-	var src container.Source = container.NewOCISource(container.OCIOptions{})
-	sources := []string{"oci-state"}
-	dockerSock := container.DefaultDockerSocket
-	if ok, err := container.DetectDocker(ctx, dockerSock); err != nil {
-		log.Warn("docker metadata unavailable", "socket", dockerSock, "err", err)
-	} else if ok {
-		src = container.NewMultiSource(container.MultiOptions{
-			Sources: []container.Source{src, container.NewDockerSource(container.DockerOptions{Socket: dockerSock})},
-			Logger:  log,
-		})
-		sources = append(sources, "docker:"+dockerSock)
+	// Sources: each CRI socket (containerd, CRI-O) and Docker's API when
+	// their daemons answer, then the OCI state runc and crun keep, always.
+	// The runtime APIs win where several speak; the state files fill in.
+	det := container.DetectSources(ctx, container.DetectOptions{Logger: log})
+	var sources []string
+	for _, ep := range det.Endpoints {
+		switch {
+		case ep.Available:
+			sources = append(sources, ep.Kind+":"+ep.Address)
+		case ep.Err != nil:
+			log.Warn("container metadata source unavailable", "kind", ep.Kind, "address", ep.Address, "err", ep.Err)
+		}
 	}
+	src := det.Source
 	cache := container.NewCache(container.CacheOptions{
 		Source: src,
 		Logger: log,
 	})
 	if err := cache.Start(ctx); err != nil {
+		det.Close()
 		return nil, fmt.Errorf("start container metadata cache: %w", err)
 	}
 	n, err := cache.Discover(ctx)
@@ -307,10 +314,11 @@ func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, er
 	if hostMnt == 0 || hostPid == 0 {
 		hostMnt, hostPid = nsInode("/proc/self/ns/mnt"), nsInode("/proc/self/ns/pid")
 	}
-	log.Info("containers", "discovered", n, "metadata_sources", sources, "state_roots", container.DefaultStateRoots(),
+	log.Info("containers", "discovered", n, "metadata_sources", sources,
 		"host_mnt_ns", hostMnt, "host_pid_ns", hostPid)
 	return &containerStage{
-		cache: cache,
+		sources: det,
+		cache:   cache,
 		enricher: container.NewEnricher(container.EnricherOptions{
 			Cache: cache, HostMntNS: hostMnt, HostPidNS: hostPid,
 		}),

@@ -2,7 +2,8 @@
 // known about that container. It is pure Go: it reads files (cgroup paths
 // handed to it, runtime state directories through an fs.FS) and needs
 // neither root in its tests nor eBPF. The Docker source talks HTTP over a
-// unix socket; its tests serve one in a temporary directory.
+// unix socket, the CRI source gRPC; their tests serve one in a temporary
+// directory (and a kernel test runs real containerd pods).
 //
 // Contract:
 //
@@ -35,6 +36,20 @@
 //     (DockerOptions.MaxResponseBytes), every request by the caller's
 //     context and DockerOptions.Timeout; errors name the socket and path.
 //     DetectDocker tells whether a daemon answers GET /_ping on a socket.
+//   - CRISource asks the Kubernetes CRI (runtime.v1) that containerd and
+//     CRI-O serve on a unix socket, over gRPC: ContainerStatus (verbose:
+//     the runtime spec gives privilege and, when the status has none,
+//     mounts), PodSandboxStatus (pod metadata and labels) and ImageStatus
+//     (names an image known only by its id). gRPC NotFound is ErrNotFound;
+//     every call is bounded by CRIOptions.Timeout; a malformed verbose
+//     info only loses what it would have added (DescribeCRI). A sandbox id
+//     describes the pod's infrastructure container. DetectCRI tells which
+//     runtime answers Version on a socket.
+//   - DetectSources looks for every source at the default places (or
+//     those DetectOptions names) and combines the available ones, CRI
+//     first, then Docker, then the OCI state, reporting each endpoint it
+//     looked for (used or not, and why not) for the start-up log and
+//     vigil doctor. Sources.Close closes the CRI connections.
 //   - MultiSource combines sources: Fetch asks all of them and merges the
 //     successes in source order, the first success winning conflicts and
 //     later ones filling only what it lacks (Merge documents the rule per
@@ -65,8 +80,8 @@
 //     io.container.manager, CRI annotations, a containerd or docker state
 //     root), wins.
 //
-// Concurrency: ParseCgroup, ParsePodUID, CgroupMatcher, OCISource and
-// DockerSource are safe for concurrent use, and so is a MultiSource of
+// Concurrency: ParseCgroup, ParsePodUID, CgroupMatcher, OCISource,
+// DockerSource and CRISource are safe for concurrent use, and so is a MultiSource of
 // such sources. Cache methods may be called from any goroutine.
 // An Enricher must be used from one goroutine (the pipeline's).
 //

@@ -64,6 +64,21 @@ type Capability struct {
 type Diagnosis struct {
 	Report       probe.Report
 	Capabilities []Capability
+	// ContainerSources are the container metadata sources looked for; the
+	// caller fills them in (Diagnose reads only the kernel report).
+	ContainerSources []ContainerSource
+}
+
+// ContainerSource is one container metadata source (a runtime's API
+// socket or a state directory) and whether the agent can use it.
+type ContainerSource struct {
+	Kind      string `json:"kind"`    // cri, docker, oci-state
+	Address   string `json:"address"` // socket or directory
+	Available bool   `json:"available"`
+	Runtime   string `json:"runtime,omitempty"`
+	Version   string `json:"version,omitempty"`
+	// Error says why a source that exists cannot be used.
+	Error string `json:"error,omitempty"`
 }
 
 // option is one mechanism for a capability and the features it needs.

@@ -113,16 +113,23 @@ func unprivilegedNoBTF() probe.Report {
 
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		report probe.Report
-		canRun bool
+		name    string
+		report  probe.Report
+		canRun  bool
+		sources []ContainerSource
 	}{
-		{"this_machine", thisMachine(), true},
-		{"full_featured", fullFeatured(), true},
-		{"unprivileged_no_btf", unprivilegedNoBTF(), false},
+		{"this_machine", thisMachine(), true, []ContainerSource{
+			{Kind: "cri", Address: "/run/containerd/containerd.sock", Available: true, Runtime: "containerd", Version: "1.6.20"},
+			{Kind: "cri", Address: "/run/crio/crio.sock"},
+			{Kind: "docker", Address: "/var/run/docker.sock", Runtime: "docker", Error: "docker /var/run/docker.sock: permission denied"},
+			{Kind: "oci-state", Address: "/run/runc", Available: true},
+		}},
+		{"full_featured", fullFeatured(), true, nil},
+		{"unprivileged_no_btf", unprivilegedNoBTF(), false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Diagnose(tc.report)
+			d.ContainerSources = tc.sources
 			ok, msg := d.CanRun()
 			if ok != tc.canRun {
 				t.Errorf("CanRun = %v (%s), want %v", ok, msg, tc.canRun)
@@ -145,7 +152,8 @@ func TestGolden(t *testing.T) {
 			if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 				t.Fatalf("WriteJSON wrote invalid JSON: %v", err)
 			}
-			if back.CanRun != ok || back.Problem != msg || len(back.Features) != len(tc.report.Results) || len(back.Capabilities) != len(d.Capabilities) {
+			if back.CanRun != ok || back.Problem != msg || len(back.Features) != len(tc.report.Results) || len(back.Capabilities) != len(d.Capabilities) ||
+				len(back.ContainerSources) != len(tc.sources) {
 				t.Errorf("JSON does not round-trip: %+v", back)
 			}
 		})

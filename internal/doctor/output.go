@@ -48,6 +48,28 @@ func (d Diagnosis) WriteText(w io.Writer) error {
 		return fmt.Errorf("write capabilities: %w", err)
 	}
 
+	if len(d.ContainerSources) > 0 {
+		fmt.Fprintln(ew, "\nContainer metadata sources")
+		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  KIND\tADDRESS\tUSED\tDETAIL")
+		for _, s := range d.ContainerSources {
+			detail := strings.TrimSpace(s.Runtime + " " + s.Version)
+			switch {
+			case s.Error != "":
+				detail = oneLine(s.Error)
+			case !s.Available:
+				detail = "absent"
+			}
+			if detail == "" {
+				detail = "-"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Kind, s.Address, yesNo(s.Available), detail)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write container sources: %w", err)
+		}
+	}
+
 	if ok, msg := d.CanRun(); ok {
 		fmt.Fprintln(ew, "\nVigil can run on this host.")
 	} else {
@@ -65,8 +87,10 @@ type jsonReport struct {
 	Arch         string        `json:"arch"`
 	Features     []jsonFeature `json:"features"`
 	Capabilities []Capability  `json:"capabilities"`
-	CanRun       bool          `json:"can_run"`
-	Problem      string        `json:"problem,omitempty"`
+	// ContainerSources is omitted when none were looked for.
+	ContainerSources []ContainerSource `json:"container_sources,omitempty"`
+	CanRun           bool              `json:"can_run"`
+	Problem          string            `json:"problem,omitempty"`
 }
 
 type jsonFeature struct {
@@ -78,10 +102,11 @@ type jsonFeature struct {
 // WriteJSON writes the diagnosis as one indented JSON document.
 func (d Diagnosis) WriteJSON(w io.Writer) error {
 	doc := jsonReport{
-		Kernel:       d.Report.Kernel,
-		Arch:         d.Report.Arch,
-		Features:     make([]jsonFeature, 0, len(d.Report.Results)),
-		Capabilities: d.Capabilities,
+		Kernel:           d.Report.Kernel,
+		Arch:             d.Report.Arch,
+		Features:         make([]jsonFeature, 0, len(d.Report.Results)),
+		Capabilities:     d.Capabilities,
+		ContainerSources: d.ContainerSources,
 	}
 	if doc.Capabilities == nil {
 		doc.Capabilities = []Capability{}
