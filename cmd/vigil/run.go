@@ -35,6 +35,8 @@ type runFlags struct {
 	pollInterval    time.Duration
 	statsInterval   time.Duration
 	noFileCache     bool
+	criSockets      []string
+	dockerSocket    string
 }
 
 func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
@@ -73,6 +75,8 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.Int64Var(&f.wakeupBytes, "wakeup-bytes", 256<<10, "queued bytes that wake the reader at once (-1: every event)")
 	fl.DurationVar(&f.pollInterval, "poll-interval", 50*time.Millisecond, "longest an event waits in the ring buffer when the host is quiet")
 	fl.DurationVar(&f.statsInterval, "stats-interval", time.Minute, "how often to log counters (0: never)")
+	fl.StringArrayVar(&f.criSockets, "cri-socket", nil, "a CRI runtime socket to read container metadata from (repeatable; default: containerd's, k3s's and CRI-O's usual sockets)")
+	fl.StringVar(&f.dockerSocket, "docker-socket", container.DefaultDockerSocket, "Docker's API socket, used for container metadata when its daemon answers")
 	return cmd
 }
 
@@ -117,7 +121,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		MaxAncestors: f.ancestors,
 		Logger:       log,
 	})
-	containers, err := startContainers(ctx, log)
+	containers, err := startContainers(ctx, log, container.DetectOptions{CRISockets: f.criSockets, DockerSocket: f.dockerSocket})
 	if err != nil {
 		return err
 	}
@@ -280,11 +284,12 @@ func (c *containerStage) Close() error {
 // state directories, discovers the containers that already run, and builds
 // the enricher, which tells containers from the host by cgroup path and,
 // for runtimes it does not know, by namespaces other than init's.
-func startContainers(ctx context.Context, log *slog.Logger) (*containerStage, error) {
+func startContainers(ctx context.Context, log *slog.Logger, dopts container.DetectOptions) (*containerStage, error) {
 	// Sources: each CRI socket (containerd, CRI-O) and Docker's API when
 	// their daemons answer, then the OCI state runc and crun keep, always.
 	// The runtime APIs win where several speak; the state files fill in.
-	det := container.DetectSources(ctx, container.DetectOptions{Logger: log})
+	dopts.Logger = log
+	det := container.DetectSources(ctx, dopts)
 	var sources []string
 	for _, ep := range det.Endpoints {
 		switch {
