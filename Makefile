@@ -38,6 +38,7 @@ FUZZ_TARGETS := \
 	./internal/rules/:FuzzParseCondition \
 	./internal/rules/:FuzzParseOutput \
 	./internal/rules/:FuzzLoad \
+	./internal/policy/:FuzzLoad \
 	./internal/state/:FuzzParseProc
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
