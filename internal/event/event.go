@@ -85,6 +85,7 @@ const (
 	TypeTkill             // tkill(2)
 	TypeTgkill            // tgkill(2)
 	TypePrctl             // prctl(2)
+	TypeEnforce           // a prevention policy acted (or, in audit mode, would have); Enforcement says how
 	numTypes
 )
 
@@ -160,6 +161,7 @@ var typeNames = [numTypes]string{
 	TypeTkill:        "tkill",
 	TypeTgkill:       "tgkill",
 	TypePrctl:        "prctl",
+	TypeEnforce:      "vigil_enforce",
 }
 
 // String returns the type's stable name, e.g. "execve".
@@ -269,6 +271,8 @@ type Event struct {
 	Clone *Clone
 	Exit  *Exit
 	Drop  *Drop
+	// Enforcement details TypeEnforce events.
+	Enforcement *Enforcement
 	// Syscall details file, network and privilege system calls
 	// (Type.IsSyscall).
 	Syscall *Syscall
@@ -372,6 +376,28 @@ type Exit struct {
 	Code       int32 // exit status (0-255) when the process exited
 	Signal     int32 // killing signal, 0 when the process exited by itself
 	CoreDumped bool
+}
+
+// Enforcement is what a prevention policy did to a process's action.
+type Enforcement struct {
+	Policy string
+	// Mode is "enforce" or "audit".
+	Mode string
+	// Action is the policy's action: "deny" or "kill".
+	Action string
+	// Match is the kind of action matched: exec, exec_allow, open,
+	// connect, bind or syscall.
+	Match string
+	// Target is what the process tried: the file, "ADDR:PORT" (with
+	// Proto), or the system call.
+	Target string
+	Proto  string // tcp or udp, for connect and bind
+	// Result is what happened: "denied", "killed", "would deny", "would
+	// kill", or "failed: REASON".
+	Result string
+	// Mechanism is how: "fanotify", "cgroup sock_addr", "bpf_send_signal",
+	// "kill(2)".
+	Mechanism string
 }
 
 // Drop reports events a source lost, by the kind of event lost.

@@ -86,6 +86,7 @@ func New(opts Options) *Catalog {
 	c.addFDFields()
 	c.addFSPathFields()
 	c.addContainerFields()
+	c.addVigilFields()
 	c.addUnavailableFields()
 
 	for _, f := range c.fields {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -791,8 +792,15 @@ func (l *loader) readRule(f *yamlFile, m *ymap, item string, keys []string, requ
 			rf.tags, _, good = l.strList(f, m, k, item)
 			rf.hasTags = m.has(k)
 		case "actions":
-			rf.actions, _, good = l.strList(f, m, k, item)
+			var nodes []*yaml.Node
+			rf.actions, nodes, good = l.strList(f, m, k, item)
 			rf.hasActions = m.has(k)
+			for i, a := range rf.actions {
+				if !slices.Contains(KnownActions(), a) {
+					l.errorf(f.pos(nodes[i]), item, "unknown action %q (known: %s)", a, strings.Join(KnownActions(), ", "))
+					good = false
+				}
+			}
 		case "exceptions":
 			rf.exceptions, good = l.readExceptions(f, m, item)
 			rf.hasExc = m.has(k)

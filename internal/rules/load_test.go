@@ -717,7 +717,7 @@ func TestLoadBaseFileAsIs(t *testing.T) {
   enabled: no
   warn_evttypes: false
   skip-if-unknown-filter: true
-  actions: [kill, kill, notify]
+  actions: [kill, kill]
   exceptions:
     - name: e1
       fields: [proc.name, 'proc.aname[2]', tolower(fd.name)]
@@ -746,7 +746,7 @@ func TestLoadBaseFileAsIs(t *testing.T) {
 		t.Errorf("diagnostics:\n%s", diagLines(diags))
 	}
 	r := rs.Rules[0]
-	if r.Enabled || r.WarnEvttypes || !r.SkipIfUnknownFilter || r.Priority != Informational || strings.Join(r.Actions, ",") != "kill,notify" || r.Output != "o %x.y" {
+	if r.Enabled || r.WarnEvttypes || !r.SkipIfUnknownFilter || r.Priority != Informational || strings.Join(r.Actions, ",") != "kill" || r.Output != "o %x.y" {
 		t.Errorf("rule %+v", r)
 	}
 	ex := r.Exceptions[0]
@@ -957,5 +957,12 @@ func TestLoadAliasesAndDuplicates(t *testing.T) {
 	}
 	if n := rs.Macros["n"]; n == nil || Format(n.Cond) != "(= proc.name a)" || rs.Macros["o"].Condition != "x" {
 		t.Errorf("macros %+v", rs.Macros)
+	}
+}
+
+func TestUnknownAction(t *testing.T) {
+	_, diags := Load([]File{{Name: "a.yaml", Data: []byte("- rule: R\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  actions: [kill, quarantine]\n")}})
+	if len(diags) != 1 || !strings.Contains(diags[0].String(), `a.yaml:6:19: error: rule R: unknown action "quarantine" (known: kill)`) {
+		t.Errorf("diagnostics: %v", diags)
 	}
 }

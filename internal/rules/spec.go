@@ -45,6 +45,9 @@ func ParsePriority(s string) (Priority, error) {
 	return 0, fmt.Errorf("unknown priority %q (want one of emergency, alert, critical, error, warning, notice, informational, debug)", s)
 }
 
+// KnownActions are the response actions a rule's actions may name.
+func KnownActions() []string { return []string{"kill"} }
+
 // Ruleset is the result of loading rule files in order, with appends and
 // overrides applied: the final definitions, ready to compile. Macros and
 // lists are not expanded here (the compiler does it, and reports cycles).

@@ -115,6 +115,23 @@ func (e *entry) setLive(p *event.Process) {
 	}
 }
 
+// fillLive sets p's zero identity fields (name, ids, session, cgroup,
+// namespaces) from e.
+func (e *entry) fillLive(p *event.Process) {
+	if p.Name == "" {
+		p.Name = e.name
+	}
+	if p.UID == 0 && p.GID == 0 && p.EUID == 0 && p.EGID == 0 {
+		p.UID, p.GID, p.EUID, p.EGID = e.uid, e.gid, e.euid, e.egid
+	}
+	if p.LoginUID == 0 && p.SID == 0 && p.TTY == 0 {
+		p.LoginUID, p.SID, p.TTY = e.loginUID, e.sid, e.tty
+	}
+	if p.CgroupID == 0 {
+		p.CgroupID = e.cgroupID
+	}
+}
+
 // fromProcess sets every field of e from p, keeping e's links.
 func (e *entry) fromProcess(p *event.Process) {
 	e.pid, e.ppid = p.PID, p.PPID

@@ -401,7 +401,12 @@ func (t *Table) resolve(ev *event.Event) int32 {
 	} else if p.Cwd != "" {
 		e.cwd = p.Cwd
 	}
-	if p.TID == p.PID || p.TID == 0 {
+	switch {
+	case ev.Type == event.TypeEnforce:
+		// Made by the agent, not the kernel: it knows the pid and little
+		// else, so the table completes it and learns nothing from it.
+		e.fillLive(p)
+	case p.TID == p.PID || p.TID == 0:
 		// Threads may have their own comm; the leader's names the process.
 		e.setLive(p)
 	}

@@ -40,9 +40,22 @@ type wireEvent struct {
 	Clone   *wireClone   `json:"clone"`
 	Exit    *wireExit    `json:"exit"`
 	Drop    *wireDrop    `json:"drop"`
-	Syscall *wireSyscall `json:"syscall"`
+	// Enforcement is the member of vigil_enforce events.
+	Enforcement *wireEnforcement `json:"enforcement"`
+	Syscall     *wireSyscall     `json:"syscall"`
 	// Container is nil when the member is missing or null: no Container.
 	Container *wireContainer `json:"container"`
+}
+
+type wireEnforcement struct {
+	Policy    string `json:"policy"`
+	Mode      string `json:"mode"`
+	Action    string `json:"action"`
+	Match     string `json:"match"`
+	Target    string `json:"target"`
+	Proto     string `json:"proto"`
+	Result    string `json:"result"`
+	Mechanism string `json:"mechanism"`
 }
 
 type wireContainer struct {
@@ -381,6 +394,7 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 		{"clone", w.Clone != nil, t.IsClone()},
 		{"exit", w.Exit != nil, t == event.TypeProcExit},
 		{"drop", w.Drop != nil, t == event.TypeDrop},
+		{"enforcement", w.Enforcement != nil, t == event.TypeEnforce},
 		// A failed exec carries its result as a syscall detail.
 		{"syscall", w.Syscall != nil, t.IsSyscall() || t.IsExec()},
 	} {
@@ -422,6 +436,12 @@ func decodeDetail(ev *event.Event, w *wireEvent) error {
 			}
 			ev.Exit.Code, ev.Exit.Signal = code, sig
 			ev.Exit.CoreDumped = w.Exit.CoreDumped
+		}
+	case t == event.TypeEnforce:
+		ev.Enforcement = &event.Enforcement{}
+		if e := w.Enforcement; e != nil {
+			*ev.Enforcement = event.Enforcement{Policy: e.Policy, Mode: e.Mode, Action: e.Action, Match: e.Match,
+				Target: e.Target, Proto: e.Proto, Result: e.Result, Mechanism: e.Mechanism}
 		}
 	case t == event.TypeDrop:
 		ev.Drop = &event.Drop{}

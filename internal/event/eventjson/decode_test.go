@@ -56,7 +56,7 @@ func TestRoundTripEveryType(t *testing.T) {
 	for _, typ := range event.Types() {
 		full := fixtures()[0].ev
 		full.Type = typ
-		full.Exec, full.Clone, full.Exit, full.Drop, full.Syscall = nil, nil, nil, nil, nil
+		full.Exec, full.Clone, full.Exit, full.Drop, full.Syscall, full.Enforcement = nil, nil, nil, nil, nil, nil
 		zero := &event.Event{Type: typ}
 		switch {
 		case typ.IsExec():
@@ -72,6 +72,10 @@ func TestRoundTripEveryType(t *testing.T) {
 		case typ == event.TypeDrop:
 			full.Drop = &event.Drop{Lost: map[string]uint64{"execve": 1, "": 2, "clone\n": math.MaxUint64 - 3}}
 			zero.Drop = &event.Drop{}
+		case typ == event.TypeEnforce:
+			full.Enforcement = &event.Enforcement{Policy: "p\n", Mode: "audit", Action: "deny", Match: "connect",
+				Target: "[::1]:22", Proto: "tcp", Result: "would deny", Mechanism: "cgroup sock_addr"}
+			zero.Enforcement = &event.Enforcement{}
 		case typ.IsSyscall():
 			full.Syscall = &event.Syscall{Res: math.MinInt64,
 				Args: []event.Arg{
@@ -230,6 +234,9 @@ func randEvent(rng *rand.Rand, valid bool) *event.Event {
 			}
 			ev.Drop.Lost[randString(rng)] = rng.Uint64() >> rng.IntN(64)
 		}
+	case ev.Type == event.TypeEnforce:
+		ev.Enforcement = &event.Enforcement{Policy: randString(rng), Mode: randString(rng), Action: randString(rng),
+			Match: randString(rng), Target: randString(rng), Proto: randString(rng), Result: randString(rng), Mechanism: randString(rng)}
 	case ev.Type.IsSyscall():
 		ev.Syscall = randSyscall(rng)
 	}

@@ -6,7 +6,7 @@
 //
 //   - Append and Encoder write one JSON object per event, with the fields in
 //     a fixed order and every field present (empty lists as [], never null),
-//     except the type-specific object ("exec", "clone", "exit", "drop" or
+//     except the type-specific object ("exec", "clone", "exit", "drop", "enforcement" or
 //     "syscall"), which appears exactly for its event types and is written
 //     with zero values when the event lacks it. Details that do not match
 //     the event's type are not written. Inside "syscall", "fd" is null when

@@ -157,6 +157,8 @@ func Append(dst []byte, ev *event.Event) []byte {
 		dst = append(dst, '}')
 	case ev.Type == event.TypeDrop:
 		dst = appendDrop(dst, ev.Drop)
+	case ev.Type == event.TypeEnforce:
+		dst = appendEnforcement(dst, ev.Enforcement)
 	case ev.Type.IsSyscall():
 		dst = appendSyscall(dst, ev.Syscall)
 	}
@@ -356,6 +358,28 @@ func appendAddrPort(dst []byte, ap netip.AddrPort) []byte {
 	}
 	dst = append(dst, `","port":`...)
 	dst = strconv.AppendUint(dst, uint64(ap.Port()), 10)
+	return append(dst, '}')
+}
+
+// appendEnforcement appends the "enforcement" member.
+func appendEnforcement(dst []byte, e *event.Enforcement) []byte {
+	var x event.Enforcement
+	if e != nil {
+		x = *e
+	}
+	for i, kv := range [...][2]string{
+		{"policy", x.Policy}, {"mode", x.Mode}, {"action", x.Action}, {"match", x.Match},
+		{"target", x.Target}, {"proto", x.Proto}, {"result", x.Result}, {"mechanism", x.Mechanism},
+	} {
+		if i == 0 {
+			dst = append(dst, `,"enforcement":{`...)
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, kv[0])
+		dst = append(dst, ':')
+		dst = appendString(dst, kv[1])
+	}
 	return append(dst, '}')
 }
 

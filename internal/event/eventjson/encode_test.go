@@ -72,6 +72,7 @@ type (
 		Clone     *refClone     `json:"clone,omitempty"`
 		Exit      *refExit      `json:"exit,omitempty"`
 		Drop      *refDrop      `json:"drop,omitempty"`
+		Enforce   *refEnforce   `json:"enforcement,omitempty"`
 		Syscall   *refSyscall   `json:"syscall,omitempty"`
 	}
 	refProcess struct {
@@ -158,6 +159,16 @@ type (
 		Code       int32 `json:"code"`
 		Signal     int32 `json:"signal"`
 		CoreDumped bool  `json:"core_dumped"`
+	}
+	refEnforce struct {
+		Policy    string `json:"policy"`
+		Mode      string `json:"mode"`
+		Action    string `json:"action"`
+		Match     string `json:"match"`
+		Target    string `json:"target"`
+		Proto     string `json:"proto"`
+		Result    string `json:"result"`
+		Mechanism string `json:"mechanism"`
 	}
 	refDrop struct {
 		Lost  map[string]uint64 `json:"lost"`
@@ -399,6 +410,11 @@ func refEncode(t testing.TB, ev *event.Event) []byte {
 				r.Drop.Lost[k] = v
 			}
 			r.Drop.Total = ev.Drop.Total()
+		}
+	case ev.Type == event.TypeEnforce:
+		r.Enforce = &refEnforce{}
+		if e := ev.Enforcement; e != nil {
+			*r.Enforce = refEnforce{e.Policy, e.Mode, e.Action, e.Match, e.Target, e.Proto, e.Result, e.Mechanism}
 		}
 	case ev.Type.IsSyscall():
 		r.Syscall = refSyscallOf(ev.Syscall)

@@ -112,6 +112,11 @@ func fixtures() []fixture {
 		Drop: &event.Drop{Lost: map[string]uint64{"execve": 3, "clone": 1}}}
 	fs = append(fs, fixture{name: "drop", ev: ev})
 
+	ev = &event.Event{Time: testTime().Add(9 * time.Second), Type: event.TypeEnforce, Host: "vm", Process: testProcess(4321),
+		Ancestors: testAncestors(), Enforcement: &event.Enforcement{Policy: "no-exec-from-tmp", Mode: "enforce",
+			Action: "deny", Match: "exec", Target: "/tmp/x", Result: "denied", Mechanism: "fanotify"}}
+	fs = append(fs, fixture{name: "vigil_enforce", ev: ev})
+
 	// The open family. Flags and modes are the kernel's values (x86-64):
 	// O_WRONLY|O_CREAT|O_TRUNC is 577, O_RDONLY|O_CLOEXEC 524288.
 	ev = &event.Event{Time: testTime().Add(10 * time.Second), Type: event.TypeOpenat, Host: "vm", Process: testProcess(4321),
