@@ -2,7 +2,7 @@
 # scripts/test) work without make; these are shortcuts.
 
 GO ?= go
-BPF_PKGS := ./internal/sensor/kernel/ ./internal/sensor/floor/
+BPF_PKGS := ./internal/sensor/kernel/ ./internal/sensor/floor/ ./internal/enforce/kernel/
 
 .PHONY: all build test generate bpf-deps fuzz bench clean
 
@@ -39,6 +39,8 @@ FUZZ_TARGETS := \
 	./internal/rules/:FuzzParseOutput \
 	./internal/rules/:FuzzLoad \
 	./internal/policy/:FuzzLoad \
+	./internal/enforce/fanotify/:FuzzParseEvents \
+	./internal/enforce/kernel/:FuzzDecode \
 	./internal/state/:FuzzParseProc
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

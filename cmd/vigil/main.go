@@ -73,6 +73,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newReplayCmd(g, stdout, stderr),
 		newDoctorCmd(stdout),
 		newRulesCmd(stdout, stderr),
+		newPolicyCmd(stdout),
 		newVersionCmd(stdout),
 		newBenchCmd(g, stdout, stderr),
 		newBenchWorkloadCmd(stdout),

@@ -33,7 +33,7 @@ func newReplayCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			detector, _, err := buildDetector(rf, asJSON, events, log, stdout, stderr)
+			detector, _, _, err := buildDetector(rf, asJSON, events, false, log, stdout, stderr)
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/output"
 	"github.com/vigil-sec/vigil/internal/pipeline"
+	"github.com/vigil-sec/vigil/internal/respond"
 	"github.com/vigil-sec/vigil/internal/rules"
 	"github.com/vigil-sec/vigil/internal/sensor/kernel"
 	"github.com/vigil-sec/vigil/internal/state"
@@ -37,6 +38,7 @@ type runFlags struct {
 	noFileCache     bool
 	criSockets      []string
 	dockerSocket    string
+	enforce         enforceFlags
 }
 
 func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
@@ -76,6 +78,9 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.DurationVar(&f.pollInterval, "poll-interval", 50*time.Millisecond, "longest an event waits in the ring buffer when the host is quiet")
 	fl.DurationVar(&f.statsInterval, "stats-interval", time.Minute, "how often to log counters (0: never)")
 	fl.StringArrayVar(&f.criSockets, "cri-socket", nil, "a CRI runtime socket to read container metadata from (repeatable; default: containerd's, k3s's and CRI-O's usual sockets)")
+	fl.StringArrayVar(&f.enforce.policies, "policy", nil, "a prevention policy file or directory (repeatable; docs/policies.md)")
+	fl.DurationVar(&f.enforce.timeout, "enforce-timeout", 500*time.Millisecond, "longest an open or exec waits for a policy decision; then it is allowed (or denied with --enforce-fail-closed)")
+	fl.BoolVar(&f.enforce.failClosed, "enforce-fail-closed", false, "deny opens and execs a policy decision did not answer in time (default: allow, so a stuck agent cannot freeze the host)")
 	fl.StringVar(&f.dockerSocket, "docker-socket", container.DefaultDockerSocket, "Docker's API socket, used for container metadata when its daemon answers")
 	return cmd
 }
@@ -90,6 +95,8 @@ func (f *runFlags) validate() error {
 		return fmt.Errorf("--exit-grace %v: must not be negative", f.exitGrace)
 	case f.pollInterval <= 0:
 		return fmt.Errorf("--poll-interval %v: must be positive", f.pollInterval)
+	case f.enforce.timeout <= 0:
+		return fmt.Errorf("--enforce-timeout %v: must be positive", f.enforce.timeout)
 	}
 	return nil
 }
@@ -98,7 +105,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err := f.validate(); err != nil {
 		return err
 	}
-	detector, eng, err := buildDetector(&f.rules, f.json, f.events, log, stdout, stderr)
+	detector, eng, alertSink, err := buildDetector(&f.rules, f.json, f.events, true, log, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -127,12 +134,26 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}
 	defer containers.Close()
 
+	enf, err := startEnforcement(ctx, &f.enforce, log, hostname, containers.cache, []engine.AlertSink{alertSink})
+	if err != nil {
+		return err
+	}
+	if enf != nil {
+		defer enf.Close()
+	}
+
 	var sinks []pipeline.Sink
 	if f.events {
 		sinks = append(sinks, output.NewJSONEvents(stdout))
 	}
 	sinks = append(sinks, detector)
+	if enf != nil {
+		sinks = append(sinks, enf)
+	}
 	p := pipeline.New(log, []pipeline.Enricher{table, containers.enricher}, sinks)
+	// Enforcement decisions join the sensor's events: the pipeline is
+	// shared between them.
+	shared := pipeline.NewShared(p)
 
 	sensor, err := kernel.New(kernel.Options{
 		Host:            hostname,
@@ -143,7 +164,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		PollInterval:    f.pollInterval,
 		Syscalls:        syscalls,
 		FileFilter:      fileFilter(eng, f.events || f.noFileCache),
-		OnIdle:          p.Flush,
+		OnIdle:          shared.Flush,
 		Logger:          log,
 	})
 	if err != nil {
@@ -168,7 +189,12 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		defer close(statsDone)
 		logStats(statsCtx, f.statsInterval, log, p, sensor, table)
 	}()
-	err = p.Run(ctx, sensor)
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	if enf != nil {
+		enf.feed(feedCtx, shared.Handle)
+	}
+	err = shared.Run(ctx, sensor)
+	stopFeed()
 	stopStats()
 	<-statsDone
 	logCounters(log, "vigil stopped", p, sensor, table)
@@ -202,10 +228,10 @@ func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.S
 // buildDetector loads and compiles the rules and returns the detection
 // stage writing alerts where the flags say. Rules with errors refuse to
 // start unless allowBroken.
-func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, *engine.Engine, error) {
+func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, *engine.Engine, engine.AlertSink, error) {
 	l, err := loadRules(f)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, d := range l.diags {
 		if d.Severity == rules.SevError {
@@ -215,7 +241,7 @@ func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, 
 		}
 	}
 	if n := l.errorCount(); n > 0 && !f.allowBroken {
-		return nil, nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
+		return nil, nil, nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
 	}
 	log.Info("rules loaded", "summary", l.summary())
 	alertsTo := stdout
@@ -228,7 +254,14 @@ func buildDetector(f *ruleFlags, asJSON, events bool, log *slog.Logger, stdout, 
 	} else {
 		sink = output.NewTextAlerts(alertsTo)
 	}
-	return engine.NewDetector(l.engine, log, sink), l.engine, nil
+	// Rules' response actions (actions: [kill]) run before the alert is
+	// written, which records what was done.
+	// A replay (act false) never acts on the live host.
+	if !act {
+		return engine.NewDetector(l.engine, log, sink), l.engine, sink, nil
+	}
+	actor := respond.NewActor(respond.ActorOptions{Sinks: []engine.AlertSink{sink}})
+	return engine.NewDetector(l.engine, log, actor), l.engine, sink, nil
 }
 
 // capturedSyscalls is the set of system call events the kernel must

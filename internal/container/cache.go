@@ -227,6 +227,17 @@ func (c *Cache) Lookup(k Key) *event.Container {
 	return ct
 }
 
+// Peek returns what the cache holds for id, nil when nothing: it never
+// waits, fetches or adds an entry. Safe from any goroutine.
+func (c *Cache) Peek(id string) *event.Container {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[id]; ok {
+		return e.c
+	}
+	return nil
+}
+
 // await waits for done, at most MaxWait, counting a timeout.
 func (c *Cache) await(done <-chan struct{}) {
 	t := time.NewTimer(c.opts.MaxWait)

@@ -104,12 +104,12 @@ func specs() []capSpec {
 		{name: ProcessEvents, required: true, options: []option{{MechProcessRawTP, bpfTelemetry}}},
 		{name: SyscallEvents, options: []option{{MechSyscallTP, []probe.Feature{probe.Privileges, probe.BTF, probe.RingBuf, probe.Tracepoint, probe.BPFLoop}}}},
 		{name: KillAction, options: []option{{MechSendSignal, []probe.Feature{probe.BPFSendSignal}}}},
+		// BPF-LSM back-ends (MechLSMExec, MechLSMFileOpen) are not
+		// implemented yet: fanotify is what vigil run uses.
 		{name: DenyExec, options: []option{
-			{MechLSMExec, []probe.Feature{probe.BPFLSM}},
 			{MechFanotifyExec, []probe.Feature{probe.FanotifyExecPerm}},
 		}},
 		{name: DenyFileOpen, options: []option{
-			{MechLSMFileOpen, []probe.Feature{probe.BPFLSM}},
 			{MechFanotifyOpen, []probe.Feature{probe.FanotifyOpenPerm}},
 		}},
 		{name: DenyNetwork, options: []option{{MechCgroupSockAddr, []probe.Feature{probe.CgroupV2, probe.CgroupSockAddr}}}},

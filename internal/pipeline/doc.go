@@ -3,6 +3,7 @@
 // and ancestry), then every sink. Live capture and replay use the same
 // Pipeline, so what a recording replays is what the agent would have done.
 //
-// Contract: Handle and Flush are called from one goroutine (the source's);
+// Contract: Handle and Flush are called from one goroutine (the source's),
+// or through Shared, which serialises several;
 // a sink error is logged and counted, never stops the pipeline.
 package pipeline

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -97,4 +98,40 @@ func (p *Pipeline) Counts() Counts {
 		}
 	}
 	return c
+}
+
+// Shared lets several goroutines feed one pipeline: the sensor, and the
+// enforcement mechanisms that report their decisions as events. Handle and
+// Flush take a lock, so the stages still see one event at a time.
+type Shared struct {
+	mu sync.Mutex
+	p  *Pipeline
+}
+
+// NewShared wraps p.
+func NewShared(p *Pipeline) *Shared { return &Shared{p: p} }
+
+// Handle runs ev through the pipeline.
+func (s *Shared) Handle(ev *event.Event) {
+	s.mu.Lock()
+	s.p.Handle(ev)
+	s.mu.Unlock()
+}
+
+// Flush flushes every sink.
+func (s *Shared) Flush() {
+	s.mu.Lock()
+	s.p.Flush()
+	s.mu.Unlock()
+}
+
+// Run feeds src through the pipeline until ctx ends or src is exhausted,
+// then flushes.
+func (s *Shared) Run(ctx context.Context, src event.Source) error {
+	err := src.Run(ctx, s.Handle)
+	s.Flush()
+	if err != nil {
+		return fmt.Errorf("event source: %w", err)
+	}
+	return nil
 }

@@ -273,6 +273,9 @@ func (l *loader) policy(file string, n *yaml.Node) *Policy {
 	} else {
 		l.match(file, item, v, p)
 	}
+	if len(p.Scope.Ancestors) > 0 && (p.Kind == KindConnect || p.Kind == KindBind || p.Kind == KindSyscall) {
+		l.errorf(pos(file, n), item, "scope.ancestor is not available for match.%s (decided in the kernel, which sees the caller, not its ancestors); use binary, or an exec policy", p.Kind)
+	}
 	action, actionNode := "", n
 	if v, ok := vals["action"]; ok {
 		action, _ = l.scalar(file, item, "action", v)

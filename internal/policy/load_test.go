@@ -100,6 +100,7 @@ func TestLoadErrors(t *testing.T) {
 		{"label not a map", "- policy: a\n  scope: {k8s: {pod_label: [app]}}\n  match: {exec: /x}\n", []string{"scope.k8s.pod_label: want a mapping"}},
 		{"empty list", "- policy: a\n  match: {exec: []}\n", []string{"match.exec: empty list"}},
 		{"null name", "- policy:\n  match: {exec: /x}\n", []string{"policy: want a string, got the scalar"}},
+		{"ancestor in kernel", "- policy: a\n  scope: {ancestor: /usr/sbin/sshd}\n  match: {syscall: ptrace}\n", []string{"1:3: error: policy a: scope.ancestor is not available for match.syscall"}},
 		{"enabled not bool", "- policy: a\n  enabled: maybe\n  match: {exec: /x}\n", []string{"enabled: want true or false"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

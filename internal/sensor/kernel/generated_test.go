@@ -21,8 +21,11 @@ func bpfSources(t *testing.T) []string {
 		if err != nil {
 			return err
 		}
-		// floor.bpf.c belongs to internal/sensor/floor, which checks it
-		if !d.IsDir() && (strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h")) && filepath.Base(p) != "floor.bpf.c" {
+		// floor.bpf.c belongs to internal/sensor/floor, enforce.bpf.c and
+		// enforce.h to internal/enforce/kernel, which check them
+		base := filepath.Base(p)
+		if !d.IsDir() && (strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".h")) &&
+			base != "floor.bpf.c" && base != "enforce.bpf.c" && base != "enforce.h" {
 			files = append(files, p)
 		}
 		return nil
