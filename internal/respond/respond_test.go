@@ -23,7 +23,7 @@ func (b *alertBuf) Flush() error                     { return nil }
 func enforceEvent() *event.Event {
 	return &event.Event{
 		Time: time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC), Type: event.TypeEnforce, Host: "vm",
-		Process: event.Process{PID: 4321, Name: "sh", Exe: "/bin/busybox", Args: []string{"sh", "-c", "/tmp/x"}, ContainerID: "c0ffee"},
+		Process:   event.Process{PID: 4321, Name: "sh", Exe: "/bin/busybox", Args: []string{"sh", "-c", "/tmp/x"}, ContainerID: "c0ffee"},
 		Ancestors: []event.Ancestor{{PID: 4000, Name: "runc:[2:INIT]"}},
 		Container: &event.Container{ID: "c0ffee", Name: "web", ImageRepository: "docker.io/library/nginx", ImageTag: "1.27",
 			Pod: &event.Pod{Name: "web-0", Namespace: "prod"}, MetadataKnown: true},
