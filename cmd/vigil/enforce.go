@@ -145,14 +145,25 @@ func (e *enforcement) emit(ev *event.Event) {
 	}
 }
 
-// feed hands queued decisions to the pipeline until ctx ends.
-func (e *enforcement) feed(ctx context.Context, handle func(*event.Event)) {
+// feed hands queued decisions to the pipeline until ctx ends, each one
+// delay after it was made: by then the sensor has delivered the events
+// that came before it (the exec of the process the decision is about,
+// above all), so the process table and the container are known even when
+// the process died at once (a kill, or a program that exits on EPERM).
+func (e *enforcement) feed(ctx context.Context, delay time.Duration, handle func(*event.Event)) {
 	e.wg.Go(func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case ev := <-e.decisions:
+				if wait := time.Until(ev.Time.Add(delay)); wait > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(wait):
+					}
+				}
 				handle(ev)
 			}
 		}

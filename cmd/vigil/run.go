@@ -191,7 +191,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}()
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	if enf != nil {
-		enf.feed(feedCtx, shared.Handle)
+		enf.feed(feedCtx, 2*f.pollInterval+50*time.Millisecond, shared.Handle)
 	}
 	err = shared.Run(ctx, sensor)
 	stopFeed()
