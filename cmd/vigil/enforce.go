@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/container"
@@ -40,6 +43,22 @@ type enforcement struct {
 	// the pipeline's goroutine only): true once with metadata.
 	seen map[string]bool
 	wg   sync.WaitGroup
+
+	// What a reload needs to start mechanisms and re-scope containers.
+	ctx      context.Context
+	flags    *enforceFlags
+	host     string
+	hostPid  uint64
+	resolver *enforce.Resolver
+	mu       sync.Mutex // guards mechanisms' creation, known and set
+	known    map[string]containerInfo
+}
+
+// containerInfo is what the mechanisms need to know of a container.
+type containerInfo struct {
+	pid        int
+	cgroupPath string
+	c          *event.Container
 }
 
 type enforceFlags struct {
@@ -73,67 +92,131 @@ func startEnforcement(ctx context.Context, f *enforceFlags, log *slog.Logger, ho
 	if err != nil {
 		return nil, err
 	}
-	e := &enforcement{log: log, set: set, reporter: rep, decisions: make(chan *event.Event, decisionQueue), seen: map[string]bool{}}
-	info := map[string]respond.PolicyInfo{}
-	for _, p := range set.Policies {
-		info[p.Name] = respond.PolicyInfo{Priority: p.Priority, Tags: p.Tags}
-	}
-	rep.SetPolicies(info)
-
 	hostPid := uint64(nsInode("/proc/1/ns/pid"))
 	if hostPid == 0 {
 		hostPid = uint64(nsInode("/proc/self/ns/pid"))
 	}
-	resolver := &enforce.Resolver{
-		HostPidNS: hostPid,
-		Lookup: func(k container.Key) *event.Container {
-			if cache == nil {
-				return nil
-			}
-			return cache.Peek(k.ID)
+	e := &enforcement{
+		log: log, reporter: rep, decisions: make(chan *event.Event, decisionQueue), seen: map[string]bool{},
+		ctx: ctx, flags: f, host: host, hostPid: hostPid, known: map[string]containerInfo{},
+		resolver: &enforce.Resolver{
+			HostPidNS: hostPid,
+			Lookup: func(k container.Key) *event.Container {
+				if cache == nil {
+					return nil
+				}
+				return cache.Peek(k.ID)
+			},
 		},
 	}
-	if files := set.ByKind(policy.KindExec, policy.KindExecAllow, policy.KindOpen); len(files) > 0 {
+	if err := e.apply(set); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// apply makes set the enforced policies: it starts the mechanisms set
+// needs that are not running, loads set into every running one (a
+// mechanism whose policies are all gone keeps running with none), and
+// hands them the containers seen so far.
+func (e *enforcement) apply(set *policy.Set) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(set.ByKind(policy.KindExec, policy.KindExecAllow, policy.KindOpen)) > 0 && e.guard == nil {
 		onTimeout := fanotify.Allow
-		if f.failClosed {
+		if e.flags.failClosed {
 			onTimeout = fanotify.Deny
 		}
 		g, err := enforce.NewFileGuard(enforce.FileGuardOptions{
-			Resolver: resolver, Emit: e.emit, Host: host, Timeout: f.timeout, OnTimeout: onTimeout, Logger: log,
+			Resolver: e.resolver, Emit: e.emit, Host: e.host, Timeout: e.flags.timeout, OnTimeout: onTimeout, Logger: e.log,
 		})
 		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("%w (fanotify permission events need CONFIG_FANOTIFY_ACCESS_PERMISSIONS and CAP_SYS_ADMIN)", err)
+			return fmt.Errorf("%w (fanotify permission events need CONFIG_FANOTIFY_ACCESS_PERMISSIONS and CAP_SYS_ADMIN)", err)
+		}
+		if err := g.Start(e.ctx); err != nil {
+			g.Close()
+			return err
 		}
 		e.guard = g
-		if err := g.Load(set); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("policies: %w", err)
-		}
-		if err := g.Start(ctx); err != nil {
-			e.Close()
-			return nil, err
-		}
 	}
-	if len(enforce.KernelPolicies(set)) > 0 {
-		n, err := enforce.NewNetKill(enforce.NetKillOptions{Emit: e.emit, Host: host, Logger: log,
-			Kernel: kernel.Options{HostPidNS: uint32(hostPid)}})
+	if len(enforce.KernelPolicies(set)) > 0 && e.net == nil {
+		n, err := enforce.NewNetKill(enforce.NetKillOptions{Emit: e.emit, Host: e.host, Logger: e.log,
+			Kernel: kernel.Options{HostPidNS: uint32(e.hostPid)}})
 		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("%w (run `vigil doctor`: network and syscall policies need cgroup BPF programs and bpf_send_signal)", err)
+			return fmt.Errorf("%w (run `vigil doctor`: network and syscall policies need cgroup BPF programs and bpf_send_signal)", err)
 		}
+		n.Start(e.ctx)
 		e.net = n
-		n.Start(ctx)
-		if err := n.Load(set); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("policies: %w", err)
+	}
+	if e.guard != nil {
+		if err := e.guard.Load(set); err != nil {
+			return fmt.Errorf("policies: %w", err)
 		}
 	}
+	if e.net != nil {
+		if err := e.net.Load(set); err != nil {
+			return fmt.Errorf("policies: %w", err)
+		}
+	}
+	info := map[string]respond.PolicyInfo{}
 	for _, p := range set.Policies {
-		log.Info("policy", "name", p.Name, "mode", p.Mode.String(), "action", string(p.Action), "match", p.Describe(),
+		info[p.Name] = respond.PolicyInfo{Priority: p.Priority, Tags: p.Tags}
+		e.log.Info("policy", "name", p.Name, "mode", p.Mode.String(), "action", string(p.Action), "match", p.Describe(),
 			"scope", describeScope(&p.Scope), "mechanism", policyMechanism(p))
 	}
-	return e, nil
+	e.reporter.SetPolicies(info)
+	e.set = set
+	for id, ci := range e.known {
+		if e.guard != nil {
+			e.guard.ContainerSeen(id, ci.pid)
+		}
+		if e.net != nil {
+			e.net.ContainerSeen(id, ci.cgroupPath, ci.c)
+		}
+	}
+	return nil
+}
+
+// reload re-reads the policy files on SIGHUP: a set with any problem is
+// refused and the policies in force stay.
+func (e *enforcement) reload() {
+	set, diags, err := loadPolicyFiles(e.flags.policies)
+	switch {
+	case err != nil:
+		e.log.Error("policy reload refused: the policies in force stay", "err", err)
+		return
+	case len(diags) > 0:
+		for _, d := range diags {
+			e.log.Error("policies", "problem", d.String())
+		}
+		e.log.Error("policy reload refused: the policies in force stay", "problems", len(diags))
+		return
+	case set == nil:
+		set = &policy.Set{}
+	}
+	if err := e.apply(set); err != nil {
+		e.log.Error("policy reload incomplete", "err", err)
+		return
+	}
+	e.log.Info("policies reloaded", "policies", len(set.Policies))
+}
+
+// watchReload reloads the policies at each SIGHUP until ctx ends.
+func (e *enforcement) watchReload(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	e.wg.Go(func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				e.reload()
+			}
+		}
+	})
 }
 
 // emit queues a decision for the pipeline without blocking the mechanism.
@@ -190,14 +273,20 @@ func (e *enforcement) Write(ev *event.Event) error {
 		clear(e.seen)
 	}
 	e.seen[id] = known
-	if e.guard != nil && !seen {
-		pid := int(ev.Process.PID)
-		go e.guard.ContainerSeen(id, pid)
+	ci := containerInfo{pid: int(ev.Process.PID), cgroupPath: ev.Process.CgroupPath, c: ev.Container}
+	e.mu.Lock()
+	if len(e.known) >= 65536 {
+		clear(e.known)
 	}
-	if e.net != nil {
+	e.known[id] = ci
+	guard, nk := e.guard, e.net
+	e.mu.Unlock()
+	if guard != nil && !seen {
+		go guard.ContainerSeen(id, ci.pid)
+	}
+	if nk != nil {
 		// Again once the metadata is known: selectors need it.
-		c, cg := ev.Container, ev.Process.CgroupPath
-		go e.net.ContainerSeen(id, cg, c)
+		go nk.ContainerSeen(id, ci.cgroupPath, ci.c)
 	}
 	return nil
 }
@@ -207,6 +296,8 @@ func (e *enforcement) Flush() error { return e.reporter.Flush() }
 
 // Close stops the mechanisms: enforcement ends with the agent.
 func (e *enforcement) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.guard != nil {
 		st, denied, audited := e.guard.Stats()
 		e.log.Info("fanotify enforcement stopped", "requests", st.Requests, "denied", denied, "audited", audited,
@@ -219,7 +310,9 @@ func (e *enforcement) Close() {
 			"lost", ks.Lost, "decode_errors", ks.DecodeErrors)
 		e.net.Close()
 	}
-	e.wg.Wait()
+	e.mu.Unlock()
+	e.wg.Wait() // a reload in progress needs mu
+	e.mu.Lock()
 	if n := e.dropped.Load(); n > 0 {
 		e.log.Warn("enforcement decisions not reported: queue full", "dropped", n)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/testutil/runc"
 )
@@ -316,6 +317,82 @@ func TestEnforceNetworkAndKill(t *testing.T) {
 	al = waitEnforcement(t, a, "kill-mkdir", "killed", "mkdir")
 	if al.OutputFields["vigil.mechanism"] != "bpf_send_signal" || al.Vigil.ContainerID != "host" {
 		t.Errorf("kill alert: %+v", al)
+	}
+	a.stop(t)
+}
+
+// TestRuleActionKill: a rule with actions: [kill] kills the process whose
+// event fired it, and the alert records it.
+func TestRuleActionKill(t *testing.T) {
+	dir := t.TempDir()
+	bait := filepath.Join(dir, "bait")
+	os.WriteFile(bait, []byte("x\n"), 0o644)
+	rulesFile := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rulesFile, []byte(`
+- rule: Bait opened
+  desc: test rule with a response action
+  condition: evt.type in (open, openat) and fd.name = "`+bait+`"
+  output: bait opened by %proc.name (pid %proc.pid)
+  priority: WARNING
+  actions: [kill]
+`), 0o644)
+	a := startAgent(t, "--json", "-r", rulesFile)
+
+	// The shell opens the bait, then waits on a long sleep: only a kill
+	// ends it early.
+	cmd := exec.Command("/bin/sh", "-c", "exec 3< "+bait+"; sleep 30; echo survived")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line := a.stdout.waitLine(t, "Bait opened alert", func(l string) bool { return strings.Contains(l, `"rule":"Bait opened"`) })
+	var al enforceAlert
+	json.Unmarshal([]byte(line), &al)
+	if strings.Join(al.Vigil.Actions, ",") != "kill:killed" {
+		t.Errorf("alert actions %v, want kill:killed", al.Vigil.Actions)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Errorf("shell ended with %v, want SIGKILL", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("the shell was not killed")
+	}
+	a.stop(t)
+}
+
+// TestPolicyReload: SIGHUP swaps the policies (the old one stops
+// applying, the new one applies); a broken file is refused and the
+// policies in force stay.
+func TestPolicyReload(t *testing.T) {
+	dir := t.TempDir()
+	a1, b1 := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a1, []byte("a\n"), 0o644)
+	os.WriteFile(b1, []byte("b\n"), 0o644)
+	pol := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(pol, []byte("- policy: deny-a\n  match: {open: "+a1+"}\n"), 0o644)
+	a := startAgent(t, "--json", "--policy", pol)
+	readable := func(p string) bool { return exec.Command("cat", p).Run() == nil }
+	if readable(a1) || !readable(b1) {
+		t.Fatalf("before reload: a readable %v, b readable %v", readable(a1), readable(b1))
+	}
+
+	os.WriteFile(pol, []byte("- policy: deny-b\n  match: {open: "+b1+"}\n"), 0o644)
+	a.cmd.Process.Signal(syscall.SIGHUP)
+	a.stderr.waitLine(t, "policies reloaded", func(l string) bool { return strings.Contains(l, "policies reloaded") })
+	if !readable(a1) || readable(b1) {
+		t.Errorf("after reload: a readable %v (want true), b readable %v (want false)", readable(a1), readable(b1))
+	}
+
+	os.WriteFile(pol, []byte("- policy: broken\n  match: {open: relative}\n"), 0o644)
+	a.cmd.Process.Signal(syscall.SIGHUP)
+	a.stderr.waitLine(t, "reload refused", func(l string) bool { return strings.Contains(l, "policy reload refused") })
+	if readable(b1) {
+		t.Error("after a refused reload, deny-b no longer applies")
 	}
 	a.stop(t)
 }

@@ -192,6 +192,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	if enf != nil {
 		enf.feed(feedCtx, 2*f.pollInterval+50*time.Millisecond, shared.Handle)
+		enf.watchReload(feedCtx)
 	}
 	err = shared.Run(ctx, sensor)
 	stopFeed()
