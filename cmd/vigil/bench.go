@@ -37,7 +37,23 @@ const (
 	cfgFloor        = "floor"
 	cfgVigilFalco   = "vigil-falco"
 	cfgVigilDefault = "vigil-default"
+	// cfgVigilPolicy is vigil-default plus benchPolicy: deny policies
+	// whose marks and programs cover the workloads' own calls (without
+	// matching them), so every open under /tmp and every exec on the root
+	// filesystem waits for a fanotify decision, and every connect runs the
+	// cgroup sock_addr program.
+	cfgVigilPolicy = "vigil-policy"
 )
+
+// benchPolicy is the vigil-policy configuration's policy file.
+const benchPolicy = `
+- policy: bench-deny-exec
+  match: {exec: /usr/local/sbin/vigil-bench-denied}
+- policy: bench-deny-open
+  match: {open: /tmp/vigil-bench-denied}
+- policy: bench-deny-connect
+  match: {connect: {cidr: 192.0.2.1, port: 9}}
+`
 
 type overheadFlags struct {
 	reps       int
@@ -102,7 +118,7 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.falcoRules, "falco-rules", defaultFalcoRules, "Falco rules file for the vigil-falco configuration")
 	fl.BoolVar(&f.install, "install", true, "install redis-server and redis-tools with apt-get when missing")
 	fl.StringSliceVar(&f.workloads, "workloads", nil, "run only these workloads (open, exec, connect, redis)")
-	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default)")
+	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default, vigil-policy)")
 	cmd.AddCommand(overhead)
 	return cmd
 }
@@ -186,12 +202,22 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 	if _, err := os.Stat(falcoRules); err != nil {
 		return nil, fmt.Errorf("--falco-rules: %w", err)
 	}
+	polDir, err := os.MkdirTemp("", "vigil-bench-policy")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(polDir)
+	polFile := filepath.Join(polDir, "policy.yaml")
+	if err := os.WriteFile(polFile, []byte(benchPolicy), 0o644); err != nil {
+		return nil, err
+	}
 	agentArgs := map[string][]string{
 		cfgVigilFalco:   {"-r", falcoRules},
 		cfgVigilDefault: nil,
+		cfgVigilPolicy:  {"--policy", polFile},
 	}
 	configs := []string{cfgNone}
-	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault} {
+	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy} {
 		if len(f.configs) == 0 || slices.Contains(f.configs, c) {
 			configs = append(configs, c)
 		}
