@@ -41,6 +41,7 @@ FUZZ_TARGETS := \
 	./internal/policy/:FuzzLoad \
 	./internal/enforce/fanotify/:FuzzParseEvents \
 	./internal/enforce/kernel/:FuzzDecode \
+	./internal/enforce/:FuzzParseInotify \
 	./internal/state/:FuzzParseProc
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

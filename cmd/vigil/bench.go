@@ -37,12 +37,17 @@ const (
 	cfgFloor        = "floor"
 	cfgVigilFalco   = "vigil-falco"
 	cfgVigilDefault = "vigil-default"
-	// cfgVigilPolicy is vigil-default plus benchPolicy: deny policies
-	// whose marks and programs cover the workloads' own calls (without
-	// matching them), so every open under /tmp and every exec on the root
-	// filesystem waits for a fanotify decision, and every connect runs the
-	// cgroup sock_addr program.
+	// cfgVigilPolicy is vigil-default plus benchPolicy: deny policies that
+	// do not match the workloads' calls but whose mechanisms see them:
+	// every exec on the root filesystem waits for a fanotify decision, every
+	// connect runs the cgroup sock_addr programs, and an open policy on a
+	// file next to the open workload's (an inode mark) shows what a policy
+	// costs the files it does not name.
 	cfgVigilPolicy = "vigil-policy"
+	// cfgVigilPolicyFS adds an open policy with a pattern, which marks the
+	// whole filesystem: every open of the open workload waits for a
+	// fanotify decision (the worst case of the fanotify path).
+	cfgVigilPolicyFS = "vigil-policy-fs"
 )
 
 // benchPolicy is the vigil-policy configuration's policy file.
@@ -53,6 +58,12 @@ const benchPolicy = `
   match: {open: /tmp/vigil-bench-denied}
 - policy: bench-deny-connect
   match: {connect: {cidr: 192.0.2.1, port: 9}}
+`
+
+// benchPolicyFS is the vigil-policy-fs configuration's extra policy.
+const benchPolicyFS = `
+- policy: bench-deny-open-pattern
+  match: {open: /tmp/vigil-bench-denied-*}
 `
 
 type overheadFlags struct {
@@ -118,7 +129,7 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.falcoRules, "falco-rules", defaultFalcoRules, "Falco rules file for the vigil-falco configuration")
 	fl.BoolVar(&f.install, "install", true, "install redis-server and redis-tools with apt-get when missing")
 	fl.StringSliceVar(&f.workloads, "workloads", nil, "run only these workloads (open, exec, connect, redis)")
-	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default, vigil-policy)")
+	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default, vigil-policy, vigil-policy-fs)")
 	cmd.AddCommand(overhead)
 	return cmd
 }
@@ -211,13 +222,18 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 	if err := os.WriteFile(polFile, []byte(benchPolicy), 0o644); err != nil {
 		return nil, err
 	}
+	polFSFile := filepath.Join(polDir, "policy-fs.yaml")
+	if err := os.WriteFile(polFSFile, []byte(benchPolicyFS), 0o644); err != nil {
+		return nil, err
+	}
 	agentArgs := map[string][]string{
-		cfgVigilFalco:   {"-r", falcoRules},
-		cfgVigilDefault: nil,
-		cfgVigilPolicy:  {"--policy", polFile},
+		cfgVigilFalco:    {"-r", falcoRules},
+		cfgVigilDefault:  nil,
+		cfgVigilPolicy:   {"--policy", polFile},
+		cfgVigilPolicyFS: {"--policy", polFile, "--policy", polFSFile},
 	}
 	configs := []string{cfgNone}
-	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy} {
+	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS} {
 		if len(f.configs) == 0 || slices.Contains(f.configs, c) {
 			configs = append(configs, c)
 		}

@@ -38,7 +38,7 @@ func TestBenchOverheadQuick(t *testing.T) {
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatalf("report: %v\n%s", err, out)
 	}
-	wantConfigs := []string{cfgNone, cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy}
+	wantConfigs := []string{cfgNone, cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS}
 	if strings.Join(rep.Configs, ",") != strings.Join(wantConfigs, ",") {
 		t.Errorf("configs %v, want %v", rep.Configs, wantConfigs)
 	}

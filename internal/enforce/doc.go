@@ -10,9 +10,9 @@
 //     the filesystems that hold their paths (exec_allow: every real
 //     filesystem) and the root filesystem of each container a policy's
 //     scope can cover (ContainerSeen); for open policies, each named file
-//     and its directory's entries (a file created later under that name
-//     is covered), or, for a pattern, the filesystem that holds its
-//     fixed prefix. Decisions are taken on fanotify's worker goroutines
+//     (an inode mark; its directory is watched with inotify so that a file
+//     created or renamed to that name later is marked too, moments after),
+//     or, for a pattern, the filesystem that holds its fixed prefix. Decisions are taken on fanotify's worker goroutines
 //     from the policies current at the time (Load swaps them atomically);
 //     every request is answered, allow on timeout (fail open) unless
 //     configured otherwise, and the agent's own process and PID 1 are

@@ -61,6 +61,7 @@ type FileGuard struct {
 	l     *fanotify.Listener
 	rules atomic.Pointer[fileRules]
 
+	rw         *rewatch
 	mu         sync.Mutex
 	marks      map[fanotify.Mark]bool // host marks in place
 	containers map[string][]fanotify.Mark
@@ -86,7 +87,26 @@ func NewFileGuard(opts FileGuardOptions) (*FileGuard, error) {
 		return nil, fmt.Errorf("file guard: %w", err)
 	}
 	g.l = l
+	rw, err := newRewatch(g.remark)
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("file guard: %w", err)
+	}
+	g.rw = rw
 	return g, nil
+}
+
+// remark puts an inode mark on a file created (or renamed) under a name
+// an open policy names.
+func (g *FileGuard) remark(path string) {
+	m := fanotify.Mark{Path: path, Kind: fanotify.MarkInode, Access: fanotify.AccessOpen}
+	if err := g.l.AddMarks(m); err != nil {
+		g.log.Warn("file created under a guarded name not marked", "path", path, "err", err)
+		return
+	}
+	g.mu.Lock()
+	g.marks[m] = true
+	g.mu.Unlock()
 }
 
 // Start starts answering permission requests.
@@ -94,7 +114,9 @@ func (g *FileGuard) Start(ctx context.Context) error { return g.l.Start(ctx) }
 
 // Close stops the guard; pending requests are allowed and the marks go
 // with the fanotify group.
-func (g *FileGuard) Close() error { return g.l.Close() }
+func (g *FileGuard) Close() error {
+	return errors.Join(g.rw.close(), g.l.Close())
+}
 
 // Stats returns the listener's counters and the guard's decisions.
 func (g *FileGuard) Stats() (fanotify.Stats, uint64, uint64) {
@@ -122,9 +144,15 @@ func (g *FileGuard) Load(set *policy.Set) error {
 			}
 		}
 	}
-	want, errs := hostMarks(r)
+	want, watch, errs := hostMarks(r)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.rw.reset()
+	for _, p := range watch {
+		if err := g.rw.watch(p); err != nil {
+			g.log.Warn("a file created later under this name will not be guarded", "path", p, "err", err)
+		}
+	}
 	for m, owner := range want {
 		if g.marks[m] {
 			continue
@@ -150,7 +178,7 @@ func (g *FileGuard) Load(set *policy.Set) error {
 
 // hostMarks returns the marks r's policies need on the host's
 // filesystems, each with the name of a policy that needs it.
-func hostMarks(r *fileRules) (map[fanotify.Mark]string, []error) {
+func hostMarks(r *fileRules) (map[fanotify.Mark]string, []string, []error) {
 	want := map[fanotify.Mark]string{}
 	var errs []error
 	byDev := map[uint64]bool{}
@@ -183,11 +211,14 @@ func hostMarks(r *fileRules) (map[fanotify.Mark]string, []error) {
 			addFS(mp, fanotify.AccessExec, p.Name)
 		}
 	}
+	var watch []string
 	for _, p := range r.open {
 		if p.Scope.Where == policy.WhereContainers {
 			continue
 		}
-		for _, m := range openMarks("", p.Paths) {
+		marks, w := openMarks("", p.Paths)
+		watch = append(watch, w...)
+		for _, m := range marks {
 			if m.Kind == fanotify.MarkFilesystem {
 				addFS(m.Path, m.Access, p.Name)
 				continue
@@ -195,27 +226,25 @@ func hostMarks(r *fileRules) (map[fanotify.Mark]string, []error) {
 			want[m] = p.Name
 		}
 	}
-	return want, errs
+	return want, watch, errs
 }
 
 // openMarks returns the marks that cover opens of the path patterns,
-// below root ("" for the host): a plain path's file and its directory's
-// entries; a pattern's filesystem.
-func openMarks(root string, pats []string) []fanotify.Mark {
-	var out []fanotify.Mark
+// below root ("" for the host): a plain path's file (an inode mark; the
+// path is also returned in watch, so that a file created or renamed to
+// that name later is marked too); a pattern's filesystem.
+func openMarks(root string, pats []string) (marks []fanotify.Mark, watch []string) {
 	for _, pat := range pats {
 		if !hasGlob(pat) {
 			if _, err := os.Stat(root + pat); err == nil {
-				out = append(out, fanotify.Mark{Path: root + pat, Kind: fanotify.MarkInode, Access: fanotify.AccessOpen})
+				marks = append(marks, fanotify.Mark{Path: root + pat, Kind: fanotify.MarkInode, Access: fanotify.AccessOpen})
 			}
-			if dir := path.Dir(pat); dirExists(root + dir) {
-				out = append(out, fanotify.Mark{Path: root + dir, Kind: fanotify.MarkDirChildren, Access: fanotify.AccessOpen})
-			}
+			watch = append(watch, root+pat)
 			continue
 		}
-		out = append(out, fanotify.Mark{Path: existingDir(root + fixedPrefix(pat)), Kind: fanotify.MarkFilesystem, Access: fanotify.AccessOpen})
+		marks = append(marks, fanotify.Mark{Path: existingDir(root + fixedPrefix(pat)), Kind: fanotify.MarkFilesystem, Access: fanotify.AccessOpen})
 	}
-	return out
+	return marks, watch
 }
 
 func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[\\") }
@@ -343,7 +372,15 @@ func (g *FileGuard) ContainerSeen(id string, pid int) {
 	if r.openContainers {
 		for _, p := range r.open {
 			if p.Scope.Where != policy.WhereHost {
-				marks = append(marks, openMarks(root, p.Paths)...)
+				m, watch := openMarks(root, p.Paths)
+				marks = append(marks, m...)
+				g.mu.Lock()
+				for _, w := range watch {
+					if err := g.rw.watch(w); err != nil {
+						g.log.Debug("container file not watched", "path", w, "err", err)
+					}
+				}
+				g.mu.Unlock()
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package enforce
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"errors"
 	"os"
 	"os/exec"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/event"
@@ -141,12 +144,33 @@ func TestFileGuardOpen(t *testing.T) {
 	if out, err := run("echo more >> " + secret); err != nil {
 		t.Errorf("write of the read-denied file: %v %q", err, out)
 	}
-	if out, err := run("echo x > " + later + " && cat " + later); err == nil || !strings.Contains(out, "Operation not permitted") {
-		t.Errorf("read of a file created after the policy: %v %q", err, out)
+	// Files created, or renamed to a denied name, after the policy loaded
+	// are marked when inotify reports them (asynchronously: wait a bit).
+	if out, err := run("echo x > " + later); err != nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	if !eventuallyDenied("cat " + later) {
+		t.Error("a file created after the policy can still be read")
+	}
+	if out, err := run("echo new > " + secret + ".new && mv " + secret + ".new " + secret); err != nil {
+		t.Fatalf("replace: %v %s", err, out)
+	}
+	if !eventuallyDenied("cat " + secret) {
+		t.Error("the denied file, replaced by a rename, can be read")
 	}
 	if ev := c.find("secret-read", "denied"); ev == nil || ev.Enforcement.Target != secret {
 		t.Errorf("decision: %+v", c.evs)
 	}
+}
+
+// eventuallyDenied runs script until it fails with EPERM, for at most 5 s.
+func eventuallyDenied(script string) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out, err := run(script); err != nil && strings.Contains(out, "Operation not permitted") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFileGuardAudit: audit mode blocks nothing and emits what it would
@@ -213,6 +237,20 @@ func TestFixedPrefix(t *testing.T) {
 			t.Errorf("fixedPrefix(%q) = %q, want %q", pat, got, want)
 		}
 	}
+	var got []string
+	ev := func(wd int32, name string) []byte {
+		b := make([]byte, 16+16)
+		binary.NativeEndian.PutUint32(b[0:], uint32(wd))
+		binary.NativeEndian.PutUint32(b[12:], 16)
+		copy(b[16:], name)
+		return b
+	}
+	buf := append(ev(1, "shadow"), ev(2, "passwd")...)
+	parseInotify(append(buf, 1, 2, 3), func(wd int32, name string) { got = append(got, fmt.Sprintf("%d %s", wd, name)) })
+	if strings.Join(got, ",") != "1 shadow,2 passwd" {
+		t.Errorf("parseInotify = %v", got)
+	}
+	parseInotify([]byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 0, 0}, func(int32, string) { t.Error("event from a bad length") })
 	if got := unescapeMount(`/mnt/a\040b`); got != "/mnt/a b" {
 		t.Errorf("unescapeMount = %q", got)
 	}
@@ -227,4 +265,11 @@ func TestResolverSelf(t *testing.T) {
 	if s.InContainer || s.Exe != exe || len(s.Ancestors) == 0 {
 		t.Errorf("subject %+v (exe %s)", s, exe)
 	}
+}
+
+func FuzzParseInotify(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 'a', 'b', 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parseInotify(b, func(int32, string) {})
+	})
 }
