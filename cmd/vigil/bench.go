@@ -37,16 +37,15 @@ const (
 	cfgFloor        = "floor"
 	cfgVigilFalco   = "vigil-falco"
 	cfgVigilDefault = "vigil-default"
-	// cfgVigilPolicy is vigil-default plus benchPolicy: deny policies that
-	// do not match the workloads' calls but whose mechanisms see them:
-	// every exec on the root filesystem waits for a fanotify decision, every
-	// connect runs the cgroup sock_addr programs, and an open policy on a
-	// file next to the open workload's (an inode mark) shows what a policy
-	// costs the files it does not name.
+	// cfgVigilPolicy is vigil-default plus benchPolicy: deny policies on
+	// named files (inode marks) and a connect policy (the cgroup sock_addr
+	// programs run for every connect): what policies cost the calls they
+	// do not name.
 	cfgVigilPolicy = "vigil-policy"
-	// cfgVigilPolicyFS adds an open policy with a pattern, which marks the
-	// whole filesystem: every open of the open workload waits for a
-	// fanotify decision (the worst case of the fanotify path).
+	// cfgVigilPolicyFS adds exec and open policies with patterns, which
+	// mark the whole filesystem: every exec of the exec workload and every
+	// open of the open workload waits for a fanotify decision (the worst
+	// case of the fanotify path).
 	cfgVigilPolicyFS = "vigil-policy-fs"
 )
 
@@ -62,6 +61,8 @@ const benchPolicy = `
 
 // benchPolicyFS is the vigil-policy-fs configuration's extra policy.
 const benchPolicyFS = `
+- policy: bench-deny-exec-pattern
+  match: {exec: /usr/local/sbin/vigil-bench-denied-*}
 - policy: bench-deny-open-pattern
   match: {open: /tmp/vigil-bench-denied-*}
 `

@@ -6,13 +6,13 @@
 //   - FileGuard enforces exec, exec_allow and open policies with fanotify
 //     permission events (package enforce/fanotify): an exec or open a
 //     policy denies fails with EPERM before the program runs or the file
-//     is read. It marks only what its policies need: for exec policies,
-//     the filesystems that hold their paths (exec_allow: every real
-//     filesystem) and the root filesystem of each container a policy's
-//     scope can cover (ContainerSeen); for open policies, each named file
-//     (an inode mark; its directory is watched with inotify so that a file
-//     created or renamed to that name later is marked too, moments after),
-//     or, for a pattern, the filesystem that holds its fixed prefix. Decisions are taken on fanotify's worker goroutines
+//     is read. It marks only what its policies need: each file an exec or
+//     open policy names (an inode mark; its directory is watched with
+//     inotify so that a file created or renamed to that name later is
+//     marked too, moments after); for a pattern, the filesystem that holds
+//     its fixed prefix; for exec_allow, every real filesystem; and the root
+//     filesystem of each container an exec policy's scope can cover
+//     (ContainerSeen). Decisions are taken on fanotify's worker goroutines
 //     from the policies current at the time (Load swaps them atomically);
 //     every request is answered, allow on timeout (fail open) unless
 //     configured otherwise, and the agent's own process and PID 1 are

@@ -97,9 +97,9 @@ func NewFileGuard(opts FileGuardOptions) (*FileGuard, error) {
 }
 
 // remark puts an inode mark on a file created (or renamed) under a name
-// an open policy names.
-func (g *FileGuard) remark(path string) {
-	m := fanotify.Mark{Path: path, Kind: fanotify.MarkInode, Access: fanotify.AccessOpen}
+// an exec or open policy names.
+func (g *FileGuard) remark(path string, acc fanotify.Access) {
+	m := fanotify.Mark{Path: path, Kind: fanotify.MarkInode, Access: acc}
 	if err := g.l.AddMarks(m); err != nil {
 		g.log.Warn("file created under a guarded name not marked", "path", path, "err", err)
 		return
@@ -148,9 +148,9 @@ func (g *FileGuard) Load(set *policy.Set) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.rw.reset()
-	for _, p := range watch {
-		if err := g.rw.watch(p); err != nil {
-			g.log.Warn("a file created later under this name will not be guarded", "path", p, "err", err)
+	for _, w := range watch {
+		if err := g.rw.watch(w.path, w.acc); err != nil {
+			g.log.Warn("a file created later under this name will not be guarded", "path", w.path, "err", err)
 		}
 	}
 	for m, owner := range want {
@@ -178,7 +178,7 @@ func (g *FileGuard) Load(set *policy.Set) error {
 
 // hostMarks returns the marks r's policies need on the host's
 // filesystems, each with the name of a policy that needs it.
-func hostMarks(r *fileRules) (map[fanotify.Mark]string, []string, []error) {
+func hostMarks(r *fileRules) (map[fanotify.Mark]string, []watchPath, []error) {
 	want := map[fanotify.Mark]string{}
 	var errs []error
 	byDev := map[uint64]bool{}
@@ -195,12 +195,21 @@ func hostMarks(r *fileRules) (map[fanotify.Mark]string, []string, []error) {
 		byDev[key] = true
 		want[fanotify.Mark{Path: dir, Kind: fanotify.MarkFilesystem, Access: acc}] = owner
 	}
+	var watch []watchPath
 	for _, p := range r.exec {
 		if p.Scope.Where == policy.WhereContainers {
 			continue
 		}
-		for _, pat := range p.Paths {
-			addFS(existingDir(fixedPrefix(pat)), fanotify.AccessExec, p.Name)
+		marks, w := pathMarks("", p.Paths, fanotify.AccessExec)
+		for _, path := range w {
+			watch = append(watch, watchPath{path, fanotify.AccessExec})
+		}
+		for _, m := range marks {
+			if m.Kind == fanotify.MarkFilesystem {
+				addFS(m.Path, m.Access, p.Name)
+				continue
+			}
+			want[m] = p.Name
 		}
 	}
 	for _, p := range r.allow {
@@ -211,13 +220,14 @@ func hostMarks(r *fileRules) (map[fanotify.Mark]string, []string, []error) {
 			addFS(mp, fanotify.AccessExec, p.Name)
 		}
 	}
-	var watch []string
 	for _, p := range r.open {
 		if p.Scope.Where == policy.WhereContainers {
 			continue
 		}
 		marks, w := openMarks("", p.Paths)
-		watch = append(watch, w...)
+		for _, path := range w {
+			watch = append(watch, watchPath{path, fanotify.AccessOpen})
+		}
 		for _, m := range marks {
 			if m.Kind == fanotify.MarkFilesystem {
 				addFS(m.Path, m.Access, p.Name)
@@ -229,20 +239,31 @@ func hostMarks(r *fileRules) (map[fanotify.Mark]string, []string, []error) {
 	return want, watch, errs
 }
 
+// watchPath is a path whose later creation must be marked for acc.
+type watchPath struct {
+	path string
+	acc  fanotify.Access
+}
+
 // openMarks returns the marks that cover opens of the path patterns,
 // below root ("" for the host): a plain path's file (an inode mark; the
 // path is also returned in watch, so that a file created or renamed to
 // that name later is marked too); a pattern's filesystem.
 func openMarks(root string, pats []string) (marks []fanotify.Mark, watch []string) {
+	return pathMarks(root, pats, fanotify.AccessOpen)
+}
+
+// pathMarks is openMarks for the accesses acc.
+func pathMarks(root string, pats []string, acc fanotify.Access) (marks []fanotify.Mark, watch []string) {
 	for _, pat := range pats {
 		if !hasGlob(pat) {
 			if _, err := os.Stat(root + pat); err == nil {
-				marks = append(marks, fanotify.Mark{Path: root + pat, Kind: fanotify.MarkInode, Access: fanotify.AccessOpen})
+				marks = append(marks, fanotify.Mark{Path: root + pat, Kind: fanotify.MarkInode, Access: acc})
 			}
 			watch = append(watch, root+pat)
 			continue
 		}
-		marks = append(marks, fanotify.Mark{Path: existingDir(root + fixedPrefix(pat)), Kind: fanotify.MarkFilesystem, Access: fanotify.AccessOpen})
+		marks = append(marks, fanotify.Mark{Path: existingDir(root + fixedPrefix(pat)), Kind: fanotify.MarkFilesystem, Access: acc})
 	}
 	return marks, watch
 }
@@ -376,7 +397,7 @@ func (g *FileGuard) ContainerSeen(id string, pid int) {
 				marks = append(marks, m...)
 				g.mu.Lock()
 				for _, w := range watch {
-					if err := g.rw.watch(w); err != nil {
+					if err := g.rw.watch(w, fanotify.AccessOpen); err != nil {
 						g.log.Debug("container file not watched", "path", w, "err", err)
 					}
 				}

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/enforce/fanotify"
 )
 
 // rewatch keeps inode marks on files that are created or replaced after
@@ -19,27 +21,28 @@ import (
 // where a directory mark would send every open in it to user space.
 type rewatch struct {
 	f    *os.File // the inotify descriptor, read through the netpoller
-	mark func(path string)
+	mark func(path string, acc fanotify.Access)
 
 	mu    sync.Mutex
-	dirs  map[int32]string          // watch descriptor -> directory
-	names map[string]map[string]bool // directory -> watched names
+	dirs  map[int32]string                      // watch descriptor -> directory
+	names map[string]map[string]fanotify.Access // directory -> watched names
 	wg    sync.WaitGroup
 }
 
-// newRewatch starts an inotify reader calling mark(path).
-func newRewatch(mark func(path string)) (*rewatch, error) {
+// newRewatch starts an inotify reader calling mark(path, access).
+func newRewatch(mark func(path string, acc fanotify.Access)) (*rewatch, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("inotify_init1: %w", err)
 	}
-	w := &rewatch{f: os.NewFile(uintptr(fd), "inotify"), mark: mark, dirs: map[int32]string{}, names: map[string]map[string]bool{}}
+	w := &rewatch{f: os.NewFile(uintptr(fd), "inotify"), mark: mark, dirs: map[int32]string{}, names: map[string]map[string]fanotify.Access{}}
 	w.wg.Go(w.read)
 	return w, nil
 }
 
-// watch adds path's name to the names watched in its directory.
-func (w *rewatch) watch(path string) error {
+// watch adds path's name, for the accesses acc, to the names watched in
+// its directory.
+func (w *rewatch) watch(path string, acc fanotify.Access) error {
 	dir, name := filepath.Split(filepath.Clean(path))
 	dir = filepath.Clean(dir)
 	w.mu.Lock()
@@ -55,9 +58,9 @@ func (w *rewatch) watch(path string) error {
 			return fmt.Errorf("inotify watch %s: %w", dir, err)
 		}
 		w.dirs[int32(wd)] = dir
-		w.names[dir] = map[string]bool{}
+		w.names[dir] = map[string]fanotify.Access{}
 	}
-	w.names[dir][name] = true
+	w.names[dir][name] |= acc
 	return nil
 }
 
@@ -83,10 +86,13 @@ func (w *rewatch) read() {
 		parseInotify(buf[:n], func(wd int32, name string) {
 			w.mu.Lock()
 			dir, ok := w.dirs[wd]
-			hit := ok && w.names[dir][name]
+			var acc fanotify.Access
+			if ok {
+				acc = w.names[dir][name]
+			}
 			w.mu.Unlock()
-			if hit {
-				w.mark(filepath.Join(dir, name))
+			if acc != 0 {
+				w.mark(filepath.Join(dir, name), acc)
 			}
 		})
 	}
@@ -118,7 +124,7 @@ func parseInotify(buf []byte, fn func(wd int32, name string)) {
 func (w *rewatch) reset() {
 	w.mu.Lock()
 	for d := range w.names {
-		w.names[d] = map[string]bool{}
+		w.names[d] = map[string]fanotify.Access{}
 	}
 	w.mu.Unlock()
 }
