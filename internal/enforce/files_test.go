@@ -93,7 +93,10 @@ func TestFileGuardExec(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set := loadPolicies(t, "- policy: no-exec-denied\n  match:\n    exec: ["+denied+"/]\n")
+	named := filepath.Join(allowed, "named")
+	os.WriteFile(named, []byte(prog), 0o755)
+	set := loadPolicies(t, "- policy: no-exec-denied\n  match:\n    exec: ["+denied+"/]\n"+
+		"- policy: no-exec-named\n  match: {exec: "+named+"}\n")
 	g, c := startGuard(t, set)
 
 	out, err := run(filepath.Join(denied, "prog"))
@@ -109,6 +112,13 @@ func TestFileGuardExec(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(allowed, "prog.ran")); err != nil {
 		t.Errorf("the allowed program did not run: %v", err)
 	}
+	// A named file (an inode mark) is denied; its neighbours run.
+	if out, err := run(named); err == nil || !strings.Contains(out, "Operation not permitted") {
+		t.Errorf("named program: err %v, output %q; want EPERM", err, out)
+	}
+	if _, err := os.Stat(named + ".ran"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the named program ran: %v", err)
+	}
 	ev := c.find("no-exec-denied", "denied")
 	if ev == nil {
 		t.Fatalf("no decision emitted: %+v", c.evs)
@@ -118,7 +128,7 @@ func TestFileGuardExec(t *testing.T) {
 		t.Errorf("decision %+v %+v", ev, ev.Enforcement)
 	}
 	st, denies, _ := g.Stats()
-	if denies != 1 || st.Denied != 1 {
+	if denies != 2 || st.Denied != 2 {
 		t.Errorf("stats %+v, denies %d", st, denies)
 	}
 }
