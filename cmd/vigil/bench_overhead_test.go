@@ -69,8 +69,8 @@ func TestBenchOverheadQuick(t *testing.T) {
 	if got, want := strings.Join(names, ","), "open,exec,connect,redis"; got != want {
 		t.Errorf("workloads %s, want %s", got, want)
 	}
-	if len(rep.Agents) != 2 {
-		t.Fatalf("agents %+v, want vigil-falco and vigil-default", rep.Agents)
+	if len(rep.Agents) != len(wantConfigs)-2 { // every config but none and floor
+		t.Fatalf("agents %+v, want one per vigil configuration", rep.Agents)
 	}
 	for _, a := range rep.Agents {
 		if a.Runs != 1 || a.Events == 0 {
