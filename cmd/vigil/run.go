@@ -151,9 +151,17 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		sinks = append(sinks, enf)
 	}
 	p := pipeline.New(log, []pipeline.Enricher{table, containers.enricher}, sinks)
-	// Enforcement decisions join the sensor's events: the pipeline is
-	// shared between them.
-	shared := pipeline.NewShared(p)
+	// Enforcement decisions join the sensor's events: the pipeline is then
+	// shared between them (a lock per event); without policies the sensor
+	// drives it alone.
+	var run interface {
+		Run(context.Context, event.Source) error
+		Flush()
+		Handle(*event.Event)
+	} = p
+	if enf != nil {
+		run = pipeline.NewShared(p)
+	}
 
 	sensor, err := kernel.New(kernel.Options{
 		Host:            hostname,
@@ -164,7 +172,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		PollInterval:    f.pollInterval,
 		Syscalls:        syscalls,
 		FileFilter:      fileFilter(eng, f.events || f.noFileCache),
-		OnIdle:          shared.Flush,
+		OnIdle:          run.Flush,
 		Logger:          log,
 	})
 	if err != nil {
@@ -191,10 +199,10 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}()
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	if enf != nil {
-		enf.feed(feedCtx, 2*f.pollInterval+50*time.Millisecond, shared.Handle)
+		enf.feed(feedCtx, 2*f.pollInterval+50*time.Millisecond, run.Handle)
 		enf.watchReload(feedCtx)
 	}
-	err = shared.Run(ctx, sensor)
+	err = run.Run(ctx, sensor)
 	stopFeed()
 	stopStats()
 	<-statsDone

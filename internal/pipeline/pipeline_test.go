@@ -62,3 +62,29 @@ func TestPipelineOrderAndCounts(t *testing.T) {
 		t.Errorf("counts = %+v", c)
 	}
 }
+
+// Shared serialises events from several goroutines: every one is handled,
+// with distinct sequence numbers.
+func TestSharedConcurrent(t *testing.T) {
+	sink := &recordSink{}
+	s := NewShared(New(nil, nil, []Sink{sink}))
+	const per = 500
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			for range per {
+				s.Handle(&event.Event{Type: event.TypeExecve})
+			}
+			done <- struct{}{}
+		}()
+	}
+	<-done
+	<-done
+	s.Flush()
+	if len(sink.got) != 2*per || sink.flushes != 1 {
+		t.Errorf("handled %d, flushes %d", len(sink.got), sink.flushes)
+	}
+	if err := s.Run(context.Background(), sliceSource{{Type: event.TypeExecve}}); err != nil || len(sink.got) != 2*per+1 {
+		t.Errorf("Run: %v, %d", err, len(sink.got))
+	}
+}

@@ -646,3 +646,23 @@ func TestStatsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// An enforcement event (made by the agent, knowing only the pid) is
+// completed from the table and changes nothing in it.
+func TestEnforceEventCompletedNotLearned(t *testing.T) {
+	tb := replayTable(Config{})
+	chain(tb, 1, 10)
+	tb.Apply(execEv(at(time.Second), 10, 1, "/usr/bin/curl", "curl", "x"))
+	ev := &event.Event{Time: at(2 * time.Second), Type: event.TypeEnforce, Process: event.Process{PID: 10, TID: 10},
+		Enforcement: &event.Enforcement{Policy: "p"}}
+	tb.Apply(ev)
+	if p := ev.Process; p.Exe != "/usr/bin/curl" || p.UID != 1000 || p.LoginUID != 1000 || p.Name == "" || p.ExecID == "" {
+		t.Errorf("enforcement event not completed: %+v", p)
+	}
+	if p := mustLookup(t, tb, 10); p.UID != 1000 || p.EUID != 1000 || p.LoginUID != 1000 {
+		t.Errorf("table entry changed by an enforcement event: %+v", p)
+	}
+	if got := ancestorPIDs(ev); !reflect.DeepEqual(got, []uint32{1}) {
+		t.Errorf("ancestors = %v", got)
+	}
+}
