@@ -74,6 +74,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDoctorCmd(stdout),
 		newRulesCmd(stdout, stderr),
 		newPolicyCmd(stdout),
+		newSimulateCmd(stdout, stderr),
 		newVersionCmd(stdout),
 		newBenchCmd(g, stdout, stderr),
 		newBenchWorkloadCmd(stdout),

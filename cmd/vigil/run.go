@@ -39,6 +39,7 @@ type runFlags struct {
 	criSockets      []string
 	dockerSocket    string
 	enforce         enforceFlags
+	alertsFile      string
 }
 
 func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
@@ -78,6 +79,7 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.DurationVar(&f.pollInterval, "poll-interval", 50*time.Millisecond, "longest an event waits in the ring buffer when the host is quiet")
 	fl.DurationVar(&f.statsInterval, "stats-interval", time.Minute, "how often to log counters (0: never)")
 	fl.StringArrayVar(&f.criSockets, "cri-socket", nil, "a CRI runtime socket to read container metadata from (repeatable; default: containerd's, k3s's and CRI-O's usual sockets)")
+	fl.StringVar(&f.alertsFile, "alerts-file", "", "also append every alert, as Falco's alert JSON, to this file (vigil simulate verify reads it)")
 	fl.StringArrayVar(&f.enforce.policies, "policy", nil, "a prevention policy file or directory (repeatable; docs/policies.md)")
 	fl.DurationVar(&f.enforce.timeout, "enforce-timeout", 500*time.Millisecond, "longest an open or exec waits for a policy decision; then it is allowed (or denied with --enforce-fail-closed)")
 	fl.BoolVar(&f.enforce.failClosed, "enforce-fail-closed", false, "deny opens and execs a policy decision did not answer in time (default: allow, so a stuck agent cannot freeze the host)")
@@ -105,7 +107,16 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err := f.validate(); err != nil {
 		return err
 	}
-	detector, eng, alertSink, err := buildDetector(&f.rules, f.json, f.events, true, log, stdout, stderr)
+	var extra []engine.AlertSink
+	if f.alertsFile != "" {
+		af, err := os.OpenFile(f.alertsFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("--alerts-file: %w", err)
+		}
+		defer af.Close()
+		extra = append(extra, output.NewFalcoJSON(af))
+	}
+	detector, eng, alertSinks, err := buildDetector(&f.rules, f.json, f.events, true, log, stdout, stderr, extra...)
 	if err != nil {
 		return err
 	}
@@ -134,7 +145,7 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	}
 	defer containers.Close()
 
-	enf, err := startEnforcement(ctx, &f.enforce, log, hostname, containers.cache, []engine.AlertSink{alertSink})
+	enf, err := startEnforcement(ctx, &f.enforce, log, hostname, containers.cache, alertSinks)
 	if err != nil {
 		return err
 	}
@@ -237,7 +248,7 @@ func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.S
 // buildDetector loads and compiles the rules and returns the detection
 // stage writing alerts where the flags say. Rules with errors refuse to
 // start unless allowBroken.
-func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, stdout, stderr io.Writer) (*engine.Detector, *engine.Engine, engine.AlertSink, error) {
+func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, stdout, stderr io.Writer, extra ...engine.AlertSink) (*engine.Detector, *engine.Engine, []engine.AlertSink, error) {
 	l, err := loadRules(f)
 	if err != nil {
 		return nil, nil, nil, err
@@ -265,12 +276,13 @@ func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, std
 	}
 	// Rules' response actions (actions: [kill]) run before the alert is
 	// written, which records what was done.
+	sinks := append([]engine.AlertSink{sink}, extra...)
 	// A replay (act false) never acts on the live host.
 	if !act {
-		return engine.NewDetector(l.engine, log, sink), l.engine, sink, nil
+		return engine.NewDetector(l.engine, log, sinks...), l.engine, sinks, nil
 	}
-	actor := respond.NewActor(respond.ActorOptions{Sinks: []engine.AlertSink{sink}})
-	return engine.NewDetector(l.engine, log, actor), l.engine, sink, nil
+	actor := respond.NewActor(respond.ActorOptions{Sinks: sinks})
+	return engine.NewDetector(l.engine, log, actor), l.engine, sinks, nil
 }
 
 // capturedSyscalls is the set of system call events the kernel must
