@@ -25,8 +25,11 @@ type Simulation struct {
 	Description string // one line: what it does for real
 	Technique   string // MITRE ATT&CK technique id: "T1620"
 	Tactic      string // MITRE ATT&CK tactic: "defense-evasion"
-	// Rule is the name of the built-in rule expected to fire.
-	Rule string
+	// Rule is the name of the built-in rule expected to fire, or, for a
+	// near miss (Benign), the rule that must NOT fire: an ordinary action
+	// close to the technique that the rule must tell apart from it.
+	Rule   string
+	Benign bool
 	// Tags select simulations in `vigil simulate run TAG`.
 	Tags []string
 	// Needs are programs that must be on PATH (the simulation is skipped,
