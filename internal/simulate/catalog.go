@@ -336,7 +336,7 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	return withTags(sims)
+	return append(withTags(sims), moreSimulations()...)
 }
 
 // withTags sets each simulation's tags: its tactic, its technique and,

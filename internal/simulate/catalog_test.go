@@ -248,6 +248,20 @@ func children(t *testing.T) []string {
 	return out
 }
 
+// concurrentTmp are the /tmp entries other test packages, running at the
+// same time as this one under go test ./..., create and remove: the go
+// command's build directories, t.TempDir's, and the other harnesses'.
+// None of them is a name a simulation writes.
+func concurrentTmp(name string) bool {
+	for _, p := range []string{"go-build", "Test", "Benchmark", "Fuzz", "vigil-ctrd-", "vigil-trigger", "vigil-enforce-trigger",
+		"vigil-bench", "vigil-e2e", "cri", "vigil-policy", "vigil-sim-", "vigil-enforce-test", "vigil-openloop", "vigil-probe"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func listTmp(t *testing.T, skip string) map[string]bool {
 	t.Helper()
 	ents, err := os.ReadDir("/tmp")
@@ -256,7 +270,7 @@ func listTmp(t *testing.T, skip string) map[string]bool {
 	}
 	names := map[string]bool{}
 	for _, e := range ents {
-		if e.Name() != skip {
+		if e.Name() != skip && !concurrentTmp(e.Name()) {
 			names[e.Name()] = true
 		}
 	}
