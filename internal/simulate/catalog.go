@@ -336,7 +336,7 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	return append(withTags(sims), moreSimulations()...)
+	return append(append(withTags(sims), moreSimulations()...), extraSimulations()...)
 }
 
 // withTags sets each simulation's tags: its tactic, its technique and,
