@@ -15,8 +15,8 @@ import (
 // FalcoJSON writes alerts in Falco's JSON alert format, one per line:
 // time, rule, priority, source, hostname, tags, output, output_fields —
 // what falcosidekick and other Falco consumers read — plus Vigil's own
-// additions under "vigil" (the process's exec_id, its container's id as
-// Falco's container.id, and its lineage).
+// additions under "vigil" (the process's exec_id, pid and executable, its
+// container's id as Falco's container.id, and its lineage).
 type FalcoJSON struct {
 	w   *bufio.Writer
 	buf []byte
@@ -75,6 +75,8 @@ func AppendFalcoJSON(b []byte, a *engine.Alert) []byte {
 		b = appendJSON(b, ev.Process.ExecID)
 		b = append(b, `,"pid":`...)
 		b = strconv.AppendUint(b, uint64(ev.Process.PID), 10)
+		b = append(b, `,"exe":`...)
+		b = appendJSON(b, ev.Process.Exe)
 		b = append(b, `,"container_id":`...)
 		b = appendJSON(b, fields.ContainerID(ev.Process.ContainerID))
 		b = append(b, `,"lineage":[`...)

@@ -336,7 +336,7 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	return append(append(withTags(sims), moreSimulations()...), extraSimulations()...)
+	return append(append(append(withTags(sims), moreSimulations()...), extraSimulations()...), benignSimulations()...)
 }
 
 // withTags sets each simulation's tags: its tactic, its technique and,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -122,6 +123,8 @@ type Alert struct {
 	Rule    string
 	Time    time.Time
 	PID     uint32
+	Exe     string // the process's executable
+	Event   string // the event type ("execve")
 	Lineage []uint32
 }
 
@@ -131,8 +134,10 @@ func ParseAlert(line []byte) (Alert, bool) {
 		Rule  string    `json:"rule"`
 		Time  time.Time `json:"time"`
 		Vigil *struct {
-			PID     uint32 `json:"pid"`
-			Lineage []struct {
+			PID       uint32 `json:"pid"`
+			Exe       string `json:"exe"`
+			EventType string `json:"event_type"`
+			Lineage   []struct {
 				PID uint32 `json:"pid"`
 			} `json:"lineage"`
 		} `json:"vigil"`
@@ -140,7 +145,7 @@ func ParseAlert(line []byte) (Alert, bool) {
 	if json.Unmarshal(line, &w) != nil || w.Rule == "" || w.Vigil == nil {
 		return Alert{}, false
 	}
-	a := Alert{Rule: w.Rule, Time: w.Time, PID: w.Vigil.PID}
+	a := Alert{Rule: w.Rule, Time: w.Time, PID: w.Vigil.PID, Exe: w.Vigil.Exe, Event: w.Vigil.EventType}
 	for _, l := range w.Vigil.Lineage {
 		a.Lineage = append(a.Lineage, l.PID)
 	}
@@ -211,7 +216,16 @@ func (v Verdict) OK() bool { return v.Skipped != "" || v.Err == nil && v.Detecte
 
 // Verify runs sims one after the other and, after each, waits up to wait
 // for its rule's alert from its process in t.
+//
+// The simulator's own processes (the child Launch starts, and the steps
+// it re-executes) run exe: an alert on the exec of one of them is about
+// where exe lives (under /tmp, say), not about the technique, and is not
+// counted.
 func Verify(ctx context.Context, exe string, sims []Simulation, t *Tail, wait time.Duration, progress io.Writer) []Verdict {
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	own := func(a Alert) bool { return (a.Event == "execve" || a.Event == "execveat") && a.Exe == exe }
 	var seen []Alert
 	var out []Verdict
 	for _, s := range sims {
@@ -232,7 +246,7 @@ func Verify(ctx context.Context, exe string, sims []Simulation, t *Tail, wait ti
 		}
 		for {
 			seen = append(seen, t.Alerts()...)
-			if i := slices.IndexFunc(seen, func(a Alert) bool { return a.Rule == s.Rule && a.From(l.Pid) }); i >= 0 {
+			if i := slices.IndexFunc(seen, func(a Alert) bool { return a.Rule == s.Rule && a.From(l.Pid) && !own(a) }); i >= 0 {
 				v.Detected = true
 				v.Latency = max(seen[i].Time.Sub(l.Start), 0)
 				break
