@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -336,7 +337,37 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	return append(append(append(withTags(sims), moreSimulations()...), extraSimulations()...), benignSimulations()...)
+	all := slices.Concat(sims, moreSimulations(), extraSimulations(), benignSimulations())
+	return withTags(nearMissesOf(all))
+}
+
+// nearMissesOf completes each near miss (Benign, named NAME-benign) that
+// leaves its technique, tactic or rule empty with those of the firing
+// simulation NAME.
+func nearMissesOf(all []Simulation) []Simulation {
+	byName := make(map[string]int, len(all))
+	for i, s := range all {
+		byName[s.Name] = i
+	}
+	for i := range all {
+		s := &all[i]
+		base, ok := strings.CutSuffix(s.Name, "-benign")
+		j, found := byName[base]
+		if !s.Benign || !ok || !found {
+			continue
+		}
+		f := all[j]
+		if s.Technique == "" {
+			s.Technique = f.Technique
+		}
+		if s.Tactic == "" {
+			s.Tactic = f.Tactic
+		}
+		if s.Rule == "" {
+			s.Rule = f.Rule
+		}
+	}
+	return all
 }
 
 // withTags sets each simulation's tags: its tactic, its technique and,

@@ -29,10 +29,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "exec-from-tmp-benign",
 			Description: "runs /bin/true from its own directory with the scratch directory under /tmp as the working directory",
-			Technique:   "T1204.002", Tactic: "execution",
-			Rule:   "Execution from a temporary directory",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "tmp-cwd")
 				if err != nil {
@@ -56,19 +54,15 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "memfd-exec-benign",
 			Description: "writes to a memfd_create file and has cat read it back through /dev/fd/3; nothing is executed from it",
-			Technique:   "T1620", Tactic: "defense-evasion",
-			Rule:   "Fileless execution via memfd",
-			Benign: true,
-			Needs:  []string{"cat"},
-			Run:    runMemfdRead,
+			Benign:      true,
+			Needs:       []string{"cat"},
+			Run:         runMemfdRead,
 		},
 		{
 			Name:        "netcat-reverse-shell-benign",
 			Description: "runs a harmless stand-in named nc (a copy of /bin/true) as a port check: nc -z 127.0.0.1 PORT",
-			Technique:   "T1059.004", Tactic: "execution",
-			Rule:   "Reverse shell through netcat or socat",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "nc", "-z", "-w", "1", "127.0.0.1", "4444")
 			},
@@ -76,10 +70,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "python-reverse-shell-benign",
 			Description: "a python3 one-liner without sockets runs /bin/sh -c 'echo vigil-simulation' through subprocess",
-			Technique:   "T1059.006", Tactic: "execution",
-			Rule:   "Interactive shell from a scripting language one-liner",
-			Benign: true,
-			Needs:  []string{"python3", "sh"},
+			Benign:      true,
+			Needs:       []string{"python3", "sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCmd(ctx, env, exec.Command("python3", "-c",
 					`import subprocess;subprocess.run(["/bin/sh","-c","echo `+payloadMarker+`"],timeout=8,check=True)`))
@@ -88,10 +80,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "perl-reverse-shell-benign",
 			Description: "a perl socket one-liner connects to a loopback listener of the simulation and sends a line; no shell is started",
-			Technique:   "T1059.004", Tactic: "execution",
-			Rule:   "Interactive shell from a scripting language one-liner",
-			Benign: true,
-			Needs:  []string{"perl"},
+			Benign:      true,
+			Needs:       []string{"perl"},
 			Run: func(ctx context.Context, env *Env) error {
 				a, err := listenAttacker("")
 				if err != nil {
@@ -113,10 +103,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "curl-pipe-shell-benign",
 			Description: "sh -c 'curl -o FILE http://127.0.0.1:PORT/install.sh' saves a script from an HTTP server of the simulation on loopback to a scratch file; nothing runs it",
-			Technique:   "T1105", Tactic: "command-and-control",
-			Rule:   "Download piped into a shell",
-			Benign: true,
-			Needs:  []string{"sh", "curl"},
+			Benign:      true,
+			Needs:       []string{"sh", "curl"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "download")
 				if err != nil {
@@ -137,10 +125,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "base64-payload-shell-benign",
 			Description: "sh -c 'echo BASE64 | base64 -d > FILE' decodes a payload into a scratch file; nothing runs it",
-			Technique:   "T1140", Tactic: "defense-evasion",
-			Rule:   "Base64-decoded payload executed by a shell",
-			Benign: true,
-			Needs:  []string{"sh", "base64"},
+			Benign:      true,
+			Needs:       []string{"sh", "base64"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "decode")
 				if err != nil {
@@ -157,10 +143,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "crypto-miner-benign",
 			Description: "runs a harmless stand-in with an ordinary name, worker (a copy of /bin/true), given an https:// URL on loopback",
-			Technique:   "T1496", Tactic: "impact",
-			Rule:   "Crypto miner executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "worker", "-o", "https://127.0.0.1:3333", "-u", payloadMarker)
 			},
@@ -168,10 +152,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "credential-dumper-benign",
 			Description: "runs a harmless stand-in named ps (a copy of /bin/true), an ordinary process lister",
-			Technique:   "T1003", Tactic: "credential-access",
-			Rule:   "Credential dumping tool executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "ps", "aux")
 			},
@@ -179,10 +161,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "network-scanner-benign",
 			Description: "runs a harmless stand-in named ping (a copy of /bin/true) as ping -c 1 127.0.0.1",
-			Technique:   "T1046", Tactic: "discovery",
-			Rule:   "Network scanner executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "ping", "-c", "1", "127.0.0.1")
 			},
@@ -190,10 +170,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "security-tooling-disabled-benign",
 			Description: "runs a harmless stand-in named systemctl (a copy of /bin/true) as `systemctl status auditd`",
-			Technique:   "T1562.001", Tactic: "defense-evasion",
-			Rule:   "Security tooling disabled",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "systemctl", "status", "auditd")
 			},
@@ -201,10 +179,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "shell-history-cleared-benign",
 			Description: "sh -c 'history' lists the shell's own history (where the shell has the builtin) without clearing it",
-			Technique:   "T1070.003", Tactic: "defense-evasion",
-			Rule:   "Shell history cleared",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCmd(ctx, env, exec.Command("sh", "-c", "history 2>/dev/null; exit 0"))
 			},
@@ -212,10 +188,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "shell-history-deleted-benign",
 			Description: "creates a scratch .bash_logout file (not a history file) and deletes it with rm",
-			Technique:   "T1070.003", Tactic: "defense-evasion",
-			Rule:   "Shell history file deleted",
-			Benign: true,
-			Needs:  []string{"rm"},
+			Benign:      true,
+			Needs:       []string{"rm"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "home")
 				if err != nil {
@@ -231,10 +205,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "deleted-binary-exec-benign",
 			Description: "opens /bin/true and executes it through /proc/PID/fd without unlinking anything",
-			Technique:   "T1070.004", Tactic: "defense-evasion",
-			Rule:   "Deleted binary executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				bin, err := exec.LookPath("true")
 				if err != nil {
@@ -252,10 +224,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "shadow-read-benign",
 			Description: "cat /etc/passwd (the world-readable account list, no hashes), its output discarded",
-			Technique:   "T1003.008", Tactic: "credential-access",
-			Rule:   "Shadow password file read by an unexpected program",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 				if err != nil {
@@ -270,10 +240,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "ssh-authorized-keys-benign",
 			Description: "appends a dummy host key line to a scratch .ssh/known_hosts with sh, as ssh records a new host",
-			Technique:   "T1098.004", Tactic: "persistence",
-			Rule:   "SSH authorized keys modified",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "home")
 				if err != nil {
@@ -290,9 +258,7 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "setuid-bit-benign",
 			Description: "makes a scratch copy of a script executable (mode 0755, no setuid or setgid bit) with chmod(2)",
-			Technique:   "T1548.001", Tactic: "privilege-escalation",
-			Rule:   "Setuid or setgid bit set on a file",
-			Benign: true,
+			Benign:      true,
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "chmod")
 				if err != nil {
@@ -308,10 +274,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "kernel-module-load-attempt-benign",
 			Description: "cat /proc/modules lists the loaded modules, as lsmod does; nothing is loaded",
-			Technique:   "T1547.006", Tactic: "persistence",
-			Rule:   "Kernel module load by an unexpected program",
-			Benign: true,
-			Needs:  []string{"sh", "cat"},
+			Benign:      true,
+			Needs:       []string{"sh", "cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 				if err != nil {
@@ -326,10 +290,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "ptrace-attach-benign",
 			Description: "sh starts `sleep 10`, cat reads its /proc/PID/status (no ptrace), then sleep is killed",
-			Technique:   "T1055.008", Tactic: "defense-evasion",
-			Rule:   "Process memory or registers tampered with ptrace",
-			Benign: true,
-			Needs:  []string{"sh", "sleep", "cat"},
+			Benign:      true,
+			Needs:       []string{"sh", "sleep", "cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCmd(ctx, env, exec.Command("sh", "-c",
 					`sleep 10 & p=$!; cat /proc/$p/status >/dev/null 2>&1; kill $p; wait $p; exit 0`))
@@ -338,9 +300,7 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "mprotect-rwx-benign",
 			Description: "maps an anonymous read-write page and mprotects it to read-execute (W^X, never writable and executable at once), then unmaps it",
-			Technique:   "T1055", Tactic: "defense-evasion",
-			Rule:   "Writable memory made executable",
-			Benign: true,
+			Benign:      true,
 			Run: func(ctx context.Context, env *Env) error {
 				mem, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 				if err != nil {
@@ -357,9 +317,7 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "packet-socket-benign",
 			Description: "opens an ordinary UDP socket (AF_INET) on loopback and closes it",
-			Technique:   "T1040", Tactic: "credential-access",
-			Rule:   "Packet socket opened by an unexpected program",
-			Benign: true,
+			Benign:      true,
 			Run: func(ctx context.Context, env *Env) error {
 				c, err := net.ListenPacket("udp4", "127.0.0.1:0")
 				if err != nil {
@@ -371,10 +329,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "stdout-to-socket-benign",
 			Description: "sh redirects its standard output to a scratch file (a dup2 of a file, not a socket) and writes a line",
-			Technique:   "T1059", Tactic: "execution",
-			Rule:   "Standard input or output redirected to a network connection",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "redirect")
 				if err != nil {
@@ -390,10 +346,8 @@ func benignSimulations() []Simulation {
 		{
 			Name:        "unprivileged-userns-benign",
 			Description: "runs `unshare -U true` as root (uid 0): a user namespace created by a privileged program",
-			Technique:   "T1068", Tactic: "privilege-escalation",
-			Rule:   "User namespace created by an unprivileged program",
-			Benign: true,
-			Needs:  []string{"root", "unshare", "true"},
+			Benign:      true,
+			Needs:       []string{"root", "unshare", "true"},
 			Run: func(ctx context.Context, env *Env) error {
 				if os.Geteuid() != 0 {
 					return errors.New("needs root")
@@ -412,7 +366,7 @@ func benignSimulations() []Simulation {
 			},
 		},
 	}
-	return withTags(sims)
+	return sims
 }
 
 // runMemfdRead writes to a memfd_create file and has cat read it through

@@ -38,10 +38,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "chattr-immutable-benign",
 			Description: "runs a harmless stand-in named chattr (a copy of /bin/true) as `chattr +d SCRATCH/file` (the no-dump attribute, as backup setups do)",
-			Technique:   "T1222.002", Tactic: "defense-evasion",
-			Rule:   "Immutable or append-only attribute changed with chattr",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandInOnScratch(ctx, env, "chattr", "file", "+d", "%s")
 			},
@@ -60,10 +58,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "setcap-grant-benign",
 			Description: "runs a harmless stand-in named setcap (a copy of /bin/true) as `setcap -r SCRATCH/python3` (removes capabilities)",
-			Technique:   "T1548", Tactic: "privilege-escalation",
-			Rule:   "File capabilities granted with setcap",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandInOnScratch(ctx, env, "setcap", "python3", "-r", "%s")
 			},
@@ -82,10 +78,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "at-job-benign",
 			Description: "runs a harmless stand-in named at (a copy of /bin/true) as `at -l` (lists the queue)",
-			Technique:   "T1053.002", Tactic: "execution",
-			Rule:   "Job scheduled with at",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "at", "-l")
 			},
@@ -104,10 +98,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "firewall-flushed-benign",
 			Description: "runs a harmless stand-in named nft (a copy of /bin/true) as `nft list ruleset`",
-			Technique:   "T1562.004", Tactic: "defense-evasion",
-			Rule:   "Host firewall disabled or flushed with nft or ufw",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "nft", "list", "ruleset")
 			},
@@ -126,10 +118,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "traffic-capture-benign",
 			Description: "runs a harmless stand-in named tcpdump (a copy of /bin/true) as `tcpdump -r SCRATCH/cap.pcap` (reads a saved capture)",
-			Technique:   "T1040", Tactic: "credential-access",
-			Rule:   "Network traffic capture tool executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandInOnScratch(ctx, env, "tcpdump", "cap.pcap", "-r", "%s")
 			},
@@ -148,10 +138,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "debugger-attach-benign",
 			Description: "runs a harmless stand-in named gdb (a copy of /bin/true) as `gdb -batch -ex run --args /bin/true` (debugs a program it starts)",
-			Technique:   "T1055.008", Tactic: "defense-evasion",
-			Rule:   "Debugger attached to a running process",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "gdb", "-batch", "-ex", "run", "--args", "/bin/true")
 			},
@@ -175,10 +163,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "openssl-reverse-shell-benign",
 			Description: "sh -c 'OPENSSL s_client -connect 127.0.0.1:4444 </dev/null' where OPENSSL is a harmless stand-in (a copy of /bin/true): a TLS check, no shell",
-			Technique:   "T1573.002", Tactic: "command-and-control",
-			Rule:   "Reverse shell through openssl",
-			Benign: true,
-			Needs:  []string{"sh", "true"},
+			Benign:      true,
+			Needs:       []string{"sh", "true"},
 			Run: func(ctx context.Context, env *Env) error {
 				bin, err := standIn(env, "openssl")
 				if err != nil {
@@ -212,10 +198,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "fifo-reverse-shell-benign",
 			Description: "sh -c 'mkfifo SCRATCH/f; echo x > SCRATCH/f & cat SCRATCH/f': a named pipe used for ordinary inter-process communication",
-			Technique:   "T1059.004", Tactic: "execution",
-			Rule:   "Reverse shell through a named pipe",
-			Benign: true,
-			Needs:  []string{"sh", "mkfifo", "cat"},
+			Benign:      true,
+			Needs:       []string{"sh", "mkfifo", "cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "fifo")
 				if err != nil {
@@ -242,10 +226,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "dev-tcp-reverse-shell-benign",
 			Description: "bash -c 'echo > /dev/tcp/127.0.0.1/PORT' against a loopback listener of the simulation: a port probe, as health checks do",
-			Technique:   "T1059.004", Tactic: "execution",
-			Rule:   "Reverse shell through a bash network redirection",
-			Benign: true,
-			Needs:  []string{"bash"},
+			Benign:      true,
+			Needs:       []string{"bash"},
 			Run: func(ctx context.Context, env *Env) error {
 				a, err := listenAttacker("")
 				if err != nil {
@@ -270,10 +252,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "download-chmod-tmp-benign",
 			Description: "sh -c 'curl -o SCRATCH/data.txt http://127.0.0.1:PORT/data.txt' against an HTTP server of the simulation on loopback: a download left as data",
-			Technique:   "T1105", Tactic: "command-and-control",
-			Rule:   "Download made executable in a temporary directory",
-			Benign: true,
-			Needs:  []string{"sh", "curl"},
+			Benign:      true,
+			Needs:       []string{"sh", "curl"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runDownload(ctx, env, false)
 			},
@@ -292,10 +272,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "container-socket-curl-benign",
 			Description: "runs a harmless stand-in named curl (a copy of /bin/true) as `curl --unix-socket SCRATCH/app.sock http://localhost/health` (an application's own socket)",
-			Technique:   "T1610", Tactic: "execution",
-			Rule:   "Container runtime socket used by a command-line client",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandInOnScratch(ctx, env, "curl", "app.sock", "--unix-socket", "%s", "http://localhost/health")
 			},
@@ -314,10 +292,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "tor-proxy-benign",
 			Description: "a stand-in named systemd (a copy of sh) runs a stand-in tor (a copy of /bin/true) as `tor --defaults-torrc ...`, as the tor service is started",
-			Technique:   "T1090.003", Tactic: "command-and-control",
-			Rule:   "Tor or proxychains executed",
-			Benign: true,
-			Needs:  []string{"sh", "true"},
+			Benign:      true,
+			Needs:       []string{"sh", "true"},
 			Run: func(ctx context.Context, env *Env) error {
 				systemd, err := standInOf(env, "sh", "systemd")
 				if err != nil {
@@ -346,10 +322,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "bruteforce-tool-benign",
 			Description: "runs a harmless stand-in named ssh (a copy of /bin/true) as an ordinary `ssh -o BatchMode=yes root@127.0.0.1 true`",
-			Technique:   "T1110.001", Tactic: "credential-access",
-			Rule:   "Network login brute force tool executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "ssh", "-o", "BatchMode=yes", "root@127.0.0.1", "true")
 			},
@@ -372,10 +346,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "suid-search-benign",
 			Description: "find SCRATCH -perm -0644 -type f: searches a scratch directory for readable files",
-			Technique:   "T1083", Tactic: "discovery",
-			Rule:   "Setuid or capability binaries searched for",
-			Benign: true,
-			Needs:  []string{"find"},
+			Benign:      true,
+			Needs:       []string{"find"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "suid-search")
 				if err != nil {
@@ -398,10 +370,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "insmod-writable-path-benign",
 			Description: "runs a harmless stand-in named insmod (a copy of /bin/true) as `insmod /lib/modules/RELEASE/kernel/drivers/net/dummy.ko`; nothing is loaded",
-			Technique:   "T1547.006", Tactic: "persistence",
-			Rule:   "Kernel module loaded from a user-writable path",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				var u unix.Utsname
 				if err := unix.Uname(&u); err != nil {
@@ -425,10 +395,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "hidden-executable-benign",
 			Description: "copies /bin/true to SCRATCH/cache/payload.bin (a visible name with a dot inside) and runs it",
-			Technique:   "T1564.001", Tactic: "defense-evasion",
-			Rule:   "Hidden executable run",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCopyAt(ctx, env, "cache", "payload.bin")
 			},
@@ -451,10 +419,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "webserver-shell-benign",
 			Description: "a stand-in named php-fpm (a copy of sh) runs `sh -c '/usr/sbin/sendmail -t -i'` with empty input, as PHP's mail() does",
-			Technique:   "T1505.003", Tactic: "persistence",
-			Rule:   "Shell spawned by a web server",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				php, err := standInOf(env, "sh", "php-fpm")
 				if err != nil {
@@ -477,10 +443,8 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "privileged-group-add-benign",
 			Description: "runs a harmless stand-in named usermod (a copy of /bin/true) as `usermod -aG audio vigil-sim` (an ordinary group)",
-			Technique:   "T1098", Tactic: "persistence",
-			Rule:   "User added to a privileged group",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "usermod", "-aG", "audio", "vigil-sim")
 			},
@@ -499,16 +463,14 @@ func extraSimulations() []Simulation {
 		{
 			Name:        "sensitive-file-upload-benign",
 			Description: "runs a harmless stand-in named curl (a copy of /bin/true) as `curl -F f=@SCRATCH/report.txt http://127.0.0.1:9/upload` (an ordinary upload)",
-			Technique:   "T1048.003", Tactic: "exfiltration",
-			Rule:   "Sensitive file uploaded with curl or wget",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandInOnScratch(ctx, env, "curl", "report.txt", "-F", "f=@%s", "http://127.0.0.1:9/upload")
 			},
 		},
 	}
-	return withTags(sims)
+	return sims
 }
 
 // standInOf copies the program prog into a fresh scratch directory under

@@ -35,7 +35,7 @@ func TestExtraSimulationsPairs(t *testing.T) {
 		t.Fatalf("vigil_rules_extra.yaml has %d rules, want at least 19", len(rules))
 	}
 	fires, benign := map[string]string{}, map[string]string{}
-	for _, s := range extraSimulations() {
+	for _, s := range fromCatalog(extraSimulations()) {
 		if !rules[s.Rule] {
 			t.Errorf("%s: rule %q is not in vigil_rules_extra.yaml", s.Name, s.Rule)
 		}

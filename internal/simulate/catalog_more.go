@@ -32,10 +32,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "ssh-private-key-read-benign",
 			Description: "a stand-in named ssh (a copy of cat) reads a fake private key in a scratch home directory's .ssh/id_ed25519, as ssh reads its own key",
-			Technique:   "T1552.004", Tactic: "credential-access",
-			Rule:   "SSH private key read by an unexpected program",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return readFakeFile(ctx, env, "cat", "ssh", ".ssh/id_ed25519", fakeKey)
 			},
@@ -55,10 +53,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "cloud-credentials-read-benign",
 			Description: "a stand-in named kubectl (a copy of cat) reads a fake .kube/config in a scratch home directory, as kubectl does",
-			Technique:   "T1552.001", Tactic: "credential-access",
-			Rule:   "Cloud or cluster credentials read by an unexpected program",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return readFakeFile(ctx, env, "cat", "kubectl", ".kube/config", "apiVersion: v1\nkind: Config\n# "+payloadMarker+"\n")
 			},
@@ -78,10 +74,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "proc-mem-read-benign",
 			Description: "cat opens its own memory, /proc/self/mem (the first read fails at address 0)",
-			Technique:   "T1003.007", Tactic: "credential-access",
-			Rule:   "Memory of another process read through /proc",
-			Benign: true,
-			Needs:  []string{"sh", "cat"},
+			Benign:      true,
+			Needs:       []string{"sh", "cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCmd(ctx, env, exec.Command("sh", "-c", `cat /proc/self/mem >/dev/null 2>&1; exit 0`))
 			},
@@ -104,10 +98,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "shell-rc-modified-benign",
 			Description: "sh sources a scratch home directory's .bashrc (read only), as a starting shell does",
-			Technique:   "T1546.004", Tactic: "persistence",
-			Rule:   "Shell startup file modified",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				rc, err := fakeFile(env, "rc", ".bashrc", "true "+payloadMarker+"\n")
 				if err != nil {
@@ -130,10 +122,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "local-account-created-benign",
 			Description: "a stand-in named dpkg (a copy of sh) runs a stand-in useradd (a copy of /bin/true) as `useradd --system vigil-sim`, as a package's maintainer script does; no account is created",
-			Technique:   "T1136.001", Tactic: "persistence",
-			Rule:   "Local account created",
-			Benign: true,
-			Needs:  []string{"sh", "true"},
+			Benign:      true,
+			Needs:       []string{"sh", "true"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "dpkg")
 				if err != nil {
@@ -173,10 +163,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "sudoers-nopasswd-benign",
 			Description: "sh -c 'grep -s NOPASSWD /etc/sudoers': an audit that reads the sudoers file, writing nothing",
-			Technique:   "T1548.003", Tactic: "privilege-escalation",
-			Rule:   "Passwordless sudo granted from a shell command",
-			Benign: true,
-			Needs:  []string{"sh", "grep"},
+			Benign:      true,
+			Needs:       []string{"sh", "grep"},
 			Run: func(ctx context.Context, env *Env) error {
 				cmd := exec.Command("sh", "-c", `grep -s NOPASSWD /etc/sudoers; exit 0`)
 				return runCmd(ctx, env, cmd)
@@ -200,10 +188,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "timestomp-benign",
 			Description: "touch SCRATCH/file: sets a scratch file's times to now",
-			Technique:   "T1070.006", Tactic: "defense-evasion",
-			Rule:   "File timestamps altered with touch",
-			Benign: true,
-			Needs:  []string{"touch"},
+			Benign:      true,
+			Needs:       []string{"touch"},
 			Run: func(ctx context.Context, env *Env) error {
 				f, err := fakeFile(env, "touch", "file", payloadMarker+"\n")
 				if err != nil {
@@ -226,10 +212,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "password-cracker-benign",
 			Description: "sha256sum hashes a scratch file: computing a hash, not cracking one",
-			Technique:   "T1110.002", Tactic: "credential-access",
-			Rule:   "Password cracking tool executed",
-			Benign: true,
-			Needs:  []string{"sha256sum"},
+			Benign:      true,
+			Needs:       []string{"sha256sum"},
 			Run: func(ctx context.Context, env *Env) error {
 				f, err := fakeFile(env, "hash", "file", payloadMarker+"\n")
 				if err != nil {
@@ -252,10 +236,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "tunneling-tool-benign",
 			Description: "runs a harmless stand-in named ssh (a copy of /bin/true) as an ordinary `ssh -o BatchMode=yes 127.0.0.1 true`, no tunnel",
-			Technique:   "T1572", Tactic: "command-and-control",
-			Rule:   "Tunneling tool executed",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "ssh", "-o", "BatchMode=yes", "127.0.0.1", "true")
 			},
@@ -274,10 +256,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "nsenter-setns-benign",
 			Description: "a stand-in named runc (a copy of nsenter) joins the simulation's own network namespace and runs true, as a container runtime joins namespaces",
-			Technique:   "T1611", Tactic: "privilege-escalation",
-			Rule:   "Namespace joined by an unexpected program",
-			Benign: true,
-			Needs:  []string{"root", "nsenter", "true"},
+			Benign:      true,
+			Needs:       []string{"root", "nsenter", "true"},
 			Run: func(ctx context.Context, env *Env) error {
 				dir, err := workDir(env, "runc")
 				if err != nil {
@@ -304,10 +284,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "kworker-masquerade-benign",
 			Description: "perl -e '$0 = \"vigil-sim-worker\"': perl gives itself an ordinary worker name (prctl PR_SET_NAME), as daemons do",
-			Technique:   "T1036.004", Tactic: "defense-evasion",
-			Rule:   "Process renamed to look like a kernel thread",
-			Benign: true,
-			Needs:  []string{"perl"},
+			Benign:      true,
+			Needs:       []string{"perl"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runCmd(ctx, env, exec.Command("perl", "-e", `$0 = "vigil-sim-worker"; exit 0`))
 			},
@@ -326,10 +304,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "k8s-token-read-benign",
 			Description: "cat reads the fake CA certificate next to the token in a scratch copy of /run/secrets/kubernetes.io/serviceaccount",
-			Technique:   "T1528", Tactic: "credential-access",
-			Rule:   "Kubernetes service account token read by a shell tool",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return readFakeFile(ctx, env, "cat", "cat", "run/secrets/kubernetes.io/serviceaccount/ca.crt", "-----BEGIN CERTIFICATE-----\n"+payloadMarker+"\n")
 			},
@@ -349,10 +325,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "systemd-user-unit-benign",
 			Description: "cat reads a service unit in a scratch home directory's .config/systemd/user, as systemd reads its units",
-			Technique:   "T1543.002", Tactic: "persistence",
-			Rule:   "Systemd user unit created",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return readFakeFile(ctx, env, "cat", "cat", ".config/systemd/user/vigil-sim.service",
 					"[Service]\nExecStart=/bin/echo "+payloadMarker+"\n")
@@ -373,10 +347,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "xdg-autostart-benign",
 			Description: "sh writes a .desktop launcher into a scratch home directory's .local/share/applications (a menu entry, not autostart)",
-			Technique:   "T1547.013", Tactic: "persistence",
-			Rule:   "XDG autostart entry created",
-			Benign: true,
-			Needs:  []string{"sh"},
+			Benign:      true,
+			Needs:       []string{"sh"},
 			Run: func(ctx context.Context, env *Env) error {
 				return writeFakeFile(ctx, env, ".local/share/applications/vigil-sim.desktop",
 					"[Desktop Entry]\nType=Application\nExec=/bin/echo "+payloadMarker+"\n")
@@ -396,10 +368,8 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "archive-with-password-benign",
 			Description: "runs a harmless stand-in named zip (a copy of /bin/true) as an ordinary `zip -r backup.zip notes`",
-			Technique:   "T1560.001", Tactic: "collection",
-			Rule:   "Archive created with a password",
-			Benign: true,
-			Needs:  []string{"true"},
+			Benign:      true,
+			Needs:       []string{"true"},
 			Run: func(ctx context.Context, env *Env) error {
 				return runStandIn(ctx, env, "zip", "-r", "backup.zip", "notes")
 			},
@@ -419,17 +389,15 @@ func moreSimulations() []Simulation {
 		{
 			Name:        "browser-credentials-read-benign",
 			Description: "cat reads a fake prefs.js (preferences, no secrets) in a scratch home directory's .mozilla/firefox profile",
-			Technique:   "T1555.003", Tactic: "credential-access",
-			Rule:   "Browser credential store read by an unexpected program",
-			Benign: true,
-			Needs:  []string{"cat"},
+			Benign:      true,
+			Needs:       []string{"cat"},
 			Run: func(ctx context.Context, env *Env) error {
 				return readFakeFile(ctx, env, "cat", "cat", ".mozilla/firefox/vigil.default-release/prefs.js",
 					"// "+payloadMarker+"\n")
 			},
 		},
 	}
-	return withTags(sims)
+	return sims
 }
 
 // fakeKey is a placeholder in the format of an OpenSSH private key; it is

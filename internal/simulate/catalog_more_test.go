@@ -35,7 +35,7 @@ func TestMoreSimulationsPairs(t *testing.T) {
 		t.Fatalf("vigil_rules_more.yaml has %d rules, want at least 12", len(rules))
 	}
 	fires, benign := map[string]string{}, map[string]string{}
-	for _, s := range moreSimulations() {
+	for _, s := range fromCatalog(moreSimulations()) {
 		if !rules[s.Rule] {
 			t.Errorf("%s: rule %q is not in vigil_rules_more.yaml", s.Name, s.Rule)
 		}

@@ -27,7 +27,9 @@ type Simulation struct {
 	Tactic      string // MITRE ATT&CK tactic: "defense-evasion"
 	// Rule is the name of the built-in rule expected to fire, or, for a
 	// near miss (Benign), the rule that must NOT fire: an ordinary action
-	// close to the technique that the rule must tell apart from it.
+	// close to the technique that the rule must tell apart from it. A near
+	// miss named NAME-benign that leaves Technique, Tactic and Rule empty
+	// takes them from the simulation NAME (Catalog fills them in).
 	Rule   string
 	Benign bool
 	// Tags select simulations in `vigil simulate run TAG`.
