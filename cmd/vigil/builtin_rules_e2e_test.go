@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +47,28 @@ func TestBuiltinSyscallRulesFire(t *testing.T) {
 			}
 		})
 	}
+	a.stop(t)
+}
+
+// TestBuiltinListsExtendable: -r builtin -r mine.yaml loads the built-in
+// ruleset and a file of one's own that appends to its lists: a program
+// named in the appended item fires the built-in rule.
+func TestBuiltinListsExtendable(t *testing.T) {
+	dir := t.TempDir()
+	extra := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(extra, []byte("- list: vigil_miner_binaries\n  items: [vtest-miner]\n  override:\n    items: append\n"), 0o644)
+	a := startAgent(t, "--json", "-r", "builtin", "-r", extra)
+	miner := filepath.Join(dir, "vtest-miner")
+	data, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(miner, data, 0o755)
+	if err := exec.Command(miner).Run(); err != nil {
+		t.Fatal(err)
+	}
+	a.stdout.waitLine(t, "miner alert for the appended name", func(l string) bool {
+		return strings.Contains(l, `"rule":"Crypto miner executed"`) && strings.Contains(l, "vtest-miner")
+	})
 	a.stop(t)
 }

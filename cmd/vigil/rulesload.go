@@ -23,23 +23,30 @@ type ruleFlags struct {
 	allowBroken bool
 }
 
+// builtinRules is the path that names the built-in ruleset among -r paths,
+// so a file of one's own can extend its lists and macros:
+// -r builtin -r mine.yaml.
+const builtinRules = "builtin"
+
 // readRuleFiles reads the files named by paths (files, or directories whose
-// *.yaml and *.yml files load in name order); none means the built-in
-// default ruleset.
+// *.yaml and *.yml files load in name order, or builtinRules); none means
+// the built-in default ruleset.
 func readRuleFiles(paths []string) ([]rules.File, error) {
 	if len(paths) == 0 {
-		def, err := defaultrules.Files()
-		if err != nil {
-			return nil, fmt.Errorf("built-in rules: %w", err)
-		}
-		out := make([]rules.File, 0, len(def))
-		for _, f := range def {
-			out = append(out, rules.File{Name: "builtin:" + f.Name, Data: f.Data})
-		}
-		return out, nil
+		paths = []string{builtinRules}
 	}
 	var out []rules.File
 	for _, p := range paths {
+		if p == builtinRules {
+			def, err := defaultrules.Files()
+			if err != nil {
+				return nil, fmt.Errorf("built-in rules: %w", err)
+			}
+			for _, f := range def {
+				out = append(out, rules.File{Name: "builtin:" + f.Name, Data: f.Data})
+			}
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("rules %s: %w", p, err)
@@ -124,6 +131,6 @@ func (l *loadedRules) summary() string {
 
 // addRuleFlags registers the rule options on a command.
 func addRuleFlags(fs *pflag.FlagSet, f *ruleFlags) {
-	fs.StringArrayVarP(&f.paths, "rules", "r", nil, "rules file or directory (repeatable, loaded in order); default: the built-in ruleset")
+	fs.StringArrayVarP(&f.paths, "rules", "r", nil, "rules file or directory (repeatable, loaded in order); \"builtin\" names the built-in ruleset (-r builtin -r mine.yaml extends it); default: the built-in ruleset")
 	fs.StringVar(&f.matching, "rule-matching", "all", "all: every matching rule fires; first: only the first in rule order")
 }
