@@ -337,7 +337,7 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	all := slices.Concat(sims, moreSimulations(), extraSimulations(), benignSimulations())
+	all := slices.Concat(sims, moreSimulations(), extraSimulations(), benignSimulations(), nsSimulations())
 	return withTags(nearMissesOf(all))
 }
 
