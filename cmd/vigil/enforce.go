@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/fields"
+	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/policy"
 	"github.com/vigil-sec/vigil/internal/respond"
 	"github.com/vigil-sec/vigil/internal/state/users"
@@ -48,7 +49,7 @@ type enforcement struct {
 	ctx      context.Context
 	flags    *enforceFlags
 	host     string
-	hostPid  uint64
+	hostPid  uint32
 	resolver *enforce.Resolver
 	mu       sync.Mutex // guards mechanisms' creation, known and set
 	known    map[string]containerInfo
@@ -69,7 +70,7 @@ type enforceFlags struct {
 
 // startEnforcement loads the policies and starts what enforces them. It
 // returns nil (and no error) when no policy is given.
-func startEnforcement(ctx context.Context, f *enforceFlags, log *slog.Logger, host string,
+func startEnforcement(ctx context.Context, f *enforceFlags, log *slog.Logger, hostname string,
 	cache *container.Cache, alertSinks []engine.AlertSink) (*enforcement, error) {
 	if len(f.policies) == 0 {
 		return nil, nil
@@ -92,13 +93,10 @@ func startEnforcement(ctx context.Context, f *enforceFlags, log *slog.Logger, ho
 	if err != nil {
 		return nil, err
 	}
-	hostPid := uint64(nsInode("/proc/1/ns/pid"))
-	if hostPid == 0 {
-		hostPid = uint64(nsInode("/proc/self/ns/pid"))
-	}
+	_, hostPid := host.HostNamespaces("/proc")
 	e := &enforcement{
 		log: log, reporter: rep, decisions: make(chan *event.Event, decisionQueue), seen: map[string]bool{},
-		ctx: ctx, flags: f, host: host, hostPid: hostPid, known: map[string]containerInfo{},
+		ctx: ctx, flags: f, host: hostname, hostPid: hostPid, known: map[string]containerInfo{},
 		resolver: &enforce.Resolver{
 			HostPidNS: hostPid,
 			Lookup: func(k container.Key) *event.Container {
@@ -142,7 +140,7 @@ func (e *enforcement) apply(set *policy.Set) error {
 	}
 	if len(enforce.KernelPolicies(set)) > 0 && e.net == nil {
 		n, err := enforce.NewNetKill(enforce.NetKillOptions{Emit: e.emit, Host: e.host, Logger: e.log,
-			Kernel: kernel.Options{HostPidNS: uint32(e.hostPid)}})
+			Kernel: kernel.Options{HostPidNS: e.hostPid}})
 		if err != nil {
 			return fmt.Errorf("%w (run `vigil doctor`: network and syscall policies need cgroup BPF programs and bpf_send_signal)", err)
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/engine"
@@ -366,13 +365,7 @@ func startContainers(ctx context.Context, log *slog.Logger, dopts container.Dete
 	if err != nil {
 		log.Warn("container discovery incomplete", "err", err)
 	}
-	// The host's namespaces are init's; where init's cannot be read
-	// (some VMs deny it even to root), the agent's own, which run on the
-	// host.
-	hostMnt, hostPid := nsInode("/proc/1/ns/mnt"), nsInode("/proc/1/ns/pid")
-	if hostMnt == 0 || hostPid == 0 {
-		hostMnt, hostPid = nsInode("/proc/self/ns/mnt"), nsInode("/proc/self/ns/pid")
-	}
+	hostMnt, hostPid := host.HostNamespaces("/proc")
 	log.Info("containers", "discovered", n, "metadata_sources", sources,
 		"host_mnt_ns", hostMnt, "host_pid_ns", hostPid)
 	return &containerStage{
@@ -382,14 +375,4 @@ func startContainers(ctx context.Context, log *slog.Logger, dopts container.Dete
 			Cache: cache, HostMntNS: hostMnt, HostPidNS: hostPid,
 		}),
 	}, nil
-}
-
-// nsInode returns the inode number of a namespace link (/proc/1/ns/mnt),
-// 0 when it cannot be read.
-func nsInode(path string) uint32 {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return 0
-	}
-	return uint32(st.Ino)
 }

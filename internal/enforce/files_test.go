@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/policy"
 	"github.com/vigil-sec/vigil/internal/testutil"
 )
@@ -55,7 +56,7 @@ func startGuard(t *testing.T, set *policy.Set) (*FileGuard, *collector) {
 	t.Helper()
 	testutil.RequireRoot(t)
 	c := &collector{}
-	g, err := NewFileGuard(FileGuardOptions{Resolver: &Resolver{HostPidNS: nsInode("/proc/self/ns/pid")}, Emit: c.emit, Host: "test"})
+	g, err := NewFileGuard(FileGuardOptions{Resolver: &Resolver{HostPidNS: host.NamespaceInode("/proc/self/ns/pid")}, Emit: c.emit, Host: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestFixedPrefix(t *testing.T) {
 // The subject of this test process: on the host, its own executable, and
 // its parent's.
 func TestResolverSelf(t *testing.T) {
-	r := &Resolver{HostPidNS: nsInode("/proc/self/ns/pid")}
+	r := &Resolver{HostPidNS: host.NamespaceInode("/proc/self/ns/pid")}
 	s := r.Subject(os.Getpid(), true)
 	exe, _ := os.Executable()
 	if s.InContainer || s.Exe != exe || len(s.Ancestors) == 0 {

@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/policy"
 )
 
@@ -28,7 +27,7 @@ type Resolver struct {
 	ProcRoot string
 	// HostPidNS is the host's pid namespace inode (0: unknown, so a
 	// process that no cgroup names is on the host).
-	HostPidNS uint64
+	HostPidNS uint32
 	// Matcher names containers from cgroup paths; nil means the built-in
 	// layouts only.
 	Matcher *container.CgroupMatcher
@@ -55,7 +54,7 @@ func (r *Resolver) Subject(pid int, needProcess bool) policy.Subject {
 			s.Container = r.Lookup(k)
 		}
 	case r.HostPidNS != 0:
-		if ns := nsInode(fmt.Sprintf("%s/%d/ns/pid", r.proc(), pid)); ns != 0 && ns != r.HostPidNS {
+		if ns := host.NamespaceInode(fmt.Sprintf("%s/%d/ns/pid", r.proc(), pid)); ns != 0 && ns != r.HostPidNS {
 			s.InContainer = true
 		}
 	}
@@ -124,15 +123,6 @@ func parentOf(proc string, pid int) int {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
-}
-
-// nsInode returns the inode of a namespace link, 0 when unreadable.
-func nsInode(path string) uint64 {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return 0
-	}
-	return st.Ino
 }
 
 // rootOf returns the root directory of pid as the agent sees it ("/" for

@@ -1,5 +1,6 @@
 // Package host reads facts about the running host that several stages
-// share: the boot id, the hostname, and the mapping between the kernel's
+// share: the boot id, the hostname, the host's namespaces (init's, or the
+// agent's own where init's cannot be read), and the mapping between the kernel's
 // boot-time clock (CLOCK_BOOTTIME, as BPF's bpf_ktime_get_boot_ns and a
 // task's start_boottime use) and wall-clock time.
 //

@@ -73,3 +73,25 @@ func Hostname() string {
 	}
 	return h
 }
+
+// NamespaceInode returns the inode number of a namespace file
+// (/proc/PID/ns/pid), the number namespaces are told apart by; 0 when it
+// cannot be read.
+func NamespaceInode(path string) uint32 {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return 0
+	}
+	return uint32(st.Ino)
+}
+
+// HostNamespaces returns the host's mount and pid namespace inodes: init's
+// (procRoot/1/ns), or, where init's cannot be read (some VMs deny it even
+// to root), this process's, which then runs on the host.
+func HostNamespaces(procRoot string) (mnt, pid uint32) {
+	mnt, pid = NamespaceInode(procRoot+"/1/ns/mnt"), NamespaceInode(procRoot+"/1/ns/pid")
+	if mnt == 0 || pid == 0 {
+		mnt, pid = NamespaceInode(procRoot+"/self/ns/mnt"), NamespaceInode(procRoot+"/self/ns/pid")
+	}
+	return mnt, pid
+}

@@ -60,3 +60,25 @@ func TestClock(t *testing.T) {
 		t.Error("time before boot must map to 0")
 	}
 }
+
+func TestNamespaces(t *testing.T) {
+	if NamespaceInode("/proc/self/ns/pid") == 0 || NamespaceInode("/proc/self/ns/mnt") == 0 {
+		t.Fatal("own namespaces unreadable")
+	}
+	if NamespaceInode("/nonexistent/ns/pid") != 0 {
+		t.Error("a missing namespace file gave an inode")
+	}
+	mnt, pid := HostNamespaces("/proc")
+	if mnt == 0 || pid == 0 {
+		t.Errorf("HostNamespaces = %d, %d", mnt, pid)
+	}
+	// A proc root without init falls back to this process's namespaces.
+	dir := t.TempDir()
+	if err := os.Symlink("/proc/self", dir+"/self"); err != nil {
+		t.Fatal(err)
+	}
+	mnt, pid = HostNamespaces(dir)
+	if mnt != NamespaceInode("/proc/self/ns/mnt") || pid != NamespaceInode("/proc/self/ns/pid") {
+		t.Errorf("fallback = %d, %d", mnt, pid)
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -18,6 +16,8 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/host"
 )
 
 // Options configure an Enforcer. The zero value of each field means its
@@ -108,9 +108,9 @@ func New(opts Options) (*Enforcer, error) {
 		e.opts.CgroupRoot = root
 	}
 	if e.opts.HostPidNS == 0 {
-		ns, err := nsInode("/proc/self/ns/pid")
-		if err != nil {
-			return nil, fmt.Errorf("enforcer: host pid namespace: %w", err)
+		ns := host.NamespaceInode("/proc/self/ns/pid")
+		if ns == 0 {
+			return nil, errors.New("enforcer: host pid namespace: /proc/self/ns/pid unreadable")
 		}
 		e.opts.HostPidNS = ns
 	}
@@ -184,23 +184,6 @@ func CgroupID(path string) (uint64, error) {
 		return 0, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	return st.Ino, nil
-}
-
-// nsInode parses a namespace link ("pid:[4026531836]").
-func nsInode(path string) (uint32, error) {
-	s, err := os.Readlink(path)
-	if err != nil {
-		return 0, err
-	}
-	i, j := strings.IndexByte(s, '['), strings.IndexByte(s, ']')
-	if i < 0 || j < i {
-		return 0, fmt.Errorf("%s: unexpected link %q", path, s)
-	}
-	n, err := strconv.ParseUint(s[i+1:j], 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return uint32(n), nil
 }
 
 // Options returns the options in effect (defaults filled in).
