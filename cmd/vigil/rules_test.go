@@ -164,7 +164,7 @@ func TestRunRuleFires(t *testing.T) {
 // the rules name them.
 func TestBuiltinFileRuleFires(t *testing.T) {
 	a := startAgent(t, "--json")
-	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat unlink unlinkat chmod fchmod fchmodat socket dup dup2 dup3 ptrace setns unshare mprotect prctl execve execveat]"`) {
+	if !strings.Contains(strings.Join(a.stderr.snapshot(), "\n"), `syscalls="[open openat openat2 creat unlink unlinkat chmod fchmod fchmodat socket connect dup dup2 dup3 ptrace setns unshare mount bpf mprotect prctl execve execveat]"`) {
 		t.Errorf("ready line does not list the captured system calls:\n%s", strings.Join(a.stderr.snapshot(), "\n"))
 	}
 	if err := exec.Command("sh", "-c", "cat /etc/shadow >/dev/null").Run(); err != nil {

@@ -10,9 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-sec/vigil/internal/testutil/runc"
 )
 
 // TestSoakNoFalsePositives runs the agent with its built-in ruleset and
@@ -159,6 +162,43 @@ rm src/moved.txt src/notes.txt.gz && rm -r out && grep -q vigil src/notes.txt`)
 		srv.Close()
 	}
 
+	// A package install and removal, with apt-get and dpkg, of a package
+	// built here (so no mirror is needed): maintainer scripts, dpkg's
+	// database, files under /usr.
+	if os.Geteuid() == 0 && have("dpkg-deb") && have("apt-get") {
+		soakPackage(t, work, run)
+	}
+
+	// An ssh login over loopback to an sshd of the test's own (its own
+	// configuration, host key and authorized keys file), running commands.
+	if os.Geteuid() == 0 && have("ssh") && have("ssh-keygen") {
+		if _, err := os.Stat("/usr/sbin/sshd"); err == nil {
+			soakSSH(t, ctx, work, run)
+		} else {
+			t.Log("skipping ssh login: /usr/sbin/sshd not installed (Debian package openssh-server)")
+		}
+	}
+
+	// An ordinary container: an entrypoint script that reads its
+	// configuration and writes its state, and a probe run in it.
+	if os.Geteuid() == 0 && have("runc") && have("busybox") {
+		c := runc.New(t, runc.Options{Overlay: true})
+		if err := c.Start("/bin/sh", "-c", "echo starting; cat /etc/passwd >/dev/null; mkdir -p /tmp/app; echo ready > /tmp/app/state; exec sleep 30"); err != nil {
+			t.Error(err)
+		} else {
+			time.Sleep(200 * time.Millisecond)
+			if out, err := c.Exec("cat", "/tmp/app/state"); err != nil {
+				t.Errorf("probe: %v: %s", err, out)
+			}
+			if out, err := c.Exec("/bin/sh", "-c", "test -f /tmp/app/state && echo ok"); err != nil {
+				t.Errorf("probe: %v: %s", err, out)
+			}
+			if err := c.Delete(); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
 	// System inspection.
 	run(work, "id")
 	run(work, "uname", "-a")
@@ -211,5 +251,108 @@ rm src/moved.txt src/notes.txt.gz && rm -r out && grep -q vigil src/notes.txt`)
 	}
 	if len(alerts) > 0 {
 		t.Errorf("the default ruleset raised %d alert(s) on ordinary activity:\n%s", len(alerts), strings.Join(alerts, "\n"))
+	}
+}
+
+// soakPackage builds a small .deb (a file under /usr/share/doc and
+// maintainer scripts), installs it with apt-get and removes it with dpkg.
+func soakPackage(t *testing.T, work string, run func(dir, name string, args ...string) string) {
+	t.Helper()
+	const pkg = "vigil-soak-pkg"
+	if out, err := exec.Command("dpkg-query", "-W", pkg).CombinedOutput(); err == nil {
+		t.Logf("%s already installed (%s): removing it first", pkg, strings.TrimSpace(string(out)))
+		run(work, "dpkg", "-r", pkg)
+	}
+	root := filepath.Join(work, "pkg")
+	files := map[string]string{
+		"DEBIAN/control": "Package: " + pkg + "\nVersion: 1.0\nArchitecture: all\nMaintainer: Vigil <soak@example.invalid>\n" +
+			"Description: Vigil soak test package\n a package the false-positive soak installs and removes\n",
+		"DEBIAN/postinst":                       "#!/bin/sh\nset -e\nmkdir -p /var/lib/" + pkg + "\necho installed > /var/lib/" + pkg + "/state\n",
+		"DEBIAN/postrm":                         "#!/bin/sh\nset -e\nrm -rf /var/lib/" + pkg + "\n",
+		"usr/share/doc/" + pkg + "/README":      "soak\n",
+		"usr/share/" + pkg + "/data/config.txt": "key=value\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasPrefix(name, "DEBIAN/post") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deb := filepath.Join(work, pkg+".deb")
+	run(work, "dpkg-deb", "--root-owner-group", "--build", root, deb)
+	run(work, "apt-get", "install", "-y", "-q", "--no-install-recommends", deb)
+	run(work, "dpkg", "-s", pkg)
+	run(work, "dpkg", "-r", pkg)
+}
+
+// soakSSH starts sshd on a loopback port with a configuration, host key
+// and authorized keys file of its own in work, logs in as root with a key
+// and runs a few commands, then stops sshd.
+func soakSSH(t *testing.T, ctx context.Context, work string, run func(dir, name string, args ...string) string) {
+	t.Helper()
+	dir := filepath.Join(work, "ssh")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run(dir, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "host_key"))
+	run(dir, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "soak", "-f", filepath.Join(dir, "client_key"))
+	pub, err := os.ReadFile(filepath.Join(dir, "client_key.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPidFile %s\n"+
+		"PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"+
+		"StrictModes no\nPrintMotd no\n",
+		port, filepath.Join(dir, "host_key"), filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))
+	if err := os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// sshd's privilege separation directory, as its package creates it.
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sshd := exec.CommandContext(ctx, "/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	var sshdOut strings.Builder
+	sshd.Stdout, sshd.Stderr = &sshdOut, &sshdOut
+	if err := sshd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = sshd.Process.Signal(os.Interrupt)
+		_ = sshd.Wait()
+	}()
+	// Wait until it listens.
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("sshd does not listen: %v\n%s", err, sshdOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out := run(dir, "ssh", "-i", filepath.Join(dir, "client_key"), "-p", strconv.Itoa(port),
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+		"-o", "LogLevel=ERROR", "root@127.0.0.1", "id -un; ls / >/dev/null; cat /etc/hostname >/dev/null; echo logged-in")
+	if !strings.Contains(out, "logged-in") {
+		t.Errorf("ssh login: %q\n%s", out, sshdOut.String())
 	}
 }

@@ -251,6 +251,26 @@ func (c *Cache) await(done <-chan struct{}) {
 	}
 }
 
+// awaitUntil waits for done until deadline (on the cache's clock), counting
+// a timeout; it reports whether done was closed in time.
+func (c *Cache) awaitUntil(done <-chan struct{}, deadline time.Time) bool {
+	left := deadline.Sub(c.opts.Now())
+	if left <= 0 {
+		return false
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		c.mu.Lock()
+		c.stats.Timeouts++
+		c.mu.Unlock()
+		return false
+	}
+}
+
 // stub is what the cgroup path alone says of a container.
 func stub(k Key) *event.Container {
 	ct := &event.Container{ID: k.ID, Runtime: k.Runtime}
@@ -349,23 +369,38 @@ func (c *Cache) LookupStart(k Key) *event.Container {
 	if ct == nil || ct.MetadataKnown {
 		return ct
 	}
-	c.mu.Lock()
-	e, ok := c.entries[k.ID]
-	if !ok || !c.started || c.opts.MaxWait <= 0 || c.queue == nil || c.opts.Now().Sub(e.firstSeen) >= youngFor {
+	deadline := c.opts.Now().Add(c.opts.MaxWait)
+	// A fetch already under way may have read the runtime's state before it
+	// was written: wait for it, then fetch once more if it found nothing.
+	for range 2 {
+		c.mu.Lock()
+		e, ok := c.entries[k.ID]
+		if !ok || !c.started || c.opts.MaxWait <= 0 || c.queue == nil || c.opts.Now().Sub(e.firstSeen) >= youngFor {
+			c.mu.Unlock()
+			return ct
+		}
+		if e.c != nil && e.c.MetadataKnown {
+			ct = e.c
+			c.mu.Unlock()
+			return ct
+		}
+		if !e.fetching {
+			c.enqueueLocked(e)
+		}
+		done := e.fetched
+		fetching := e.fetching
 		c.mu.Unlock()
-		return ct
-	}
-	if !e.fetching {
-		c.enqueueLocked(e)
-	}
-	done := e.fetched
-	fetching := e.fetching
-	c.mu.Unlock()
-	if fetching {
-		c.await(done)
+		if !fetching {
+			break
+		}
+		if !c.awaitUntil(done, deadline) {
+			break
+		}
 	}
 	c.mu.Lock()
-	ct = e.c
+	if e, ok := c.entries[k.ID]; ok && e.c != nil {
+		ct = e.c
+	}
 	c.mu.Unlock()
 	return ct
 }

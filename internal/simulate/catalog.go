@@ -337,7 +337,7 @@ func Catalog() []Simulation {
 			},
 		},
 	}
-	all := slices.Concat(sims, moreSimulations(), extraSimulations(), benignSimulations(), nsSimulations())
+	all := slices.Concat(sims, moreSimulations(), extraSimulations(), benignSimulations(), nsSimulations(), containerSimulations())
 	return withTags(nearMissesOf(all))
 }
 
@@ -445,6 +445,10 @@ func StepFromEnv() (ran bool, err error) {
 //	                          a listener of its own on 127.0.0.1) and dup2 the
 //	                          socket onto standard output
 //	chmod MODE PATH           chmod(2) PATH to octal MODE (e.g. 4700)
+//	connect-unix PATH         connect to the unix stream socket PATH and close
+//	bpf-prog-load             load a socket filter BPF program that returns 0
+//	                          (attached to nothing) and close it
+//	bpf-map-create            create a one-entry BPF array map and close it
 //	finit-module              finit_module(-1, "", 0): a module load the kernel
 //	                          refuses on the bad descriptor; any error is the
 //	                          expected outcome, success is an error
@@ -491,6 +495,19 @@ func Step(ctx context.Context, name string, args []string) error {
 			return fmt.Errorf("chmod %s: %w", args[1], err)
 		}
 		return nil
+	case "connect-unix":
+		if len(args) != 1 {
+			return errors.New("connect-unix: want PATH")
+		}
+		c, err := net.DialTimeout("unix", args[0], 5*time.Second)
+		if err != nil {
+			return fmt.Errorf("connect-unix: %w", err)
+		}
+		return c.Close()
+	case "bpf-prog-load":
+		return bpfProgLoad()
+	case "bpf-map-create":
+		return bpfMapCreate()
 	case "finit-module":
 		err := unix.FinitModule(-1, "", 0)
 		if err == nil {

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/vigil-sec/vigil/internal/sandbox"
 	"github.com/vigil-sec/vigil/internal/testutil"
 )
 
@@ -98,7 +99,7 @@ func Start(t testing.TB) *Daemon {
 	d.ctr = look("ctr", "containerd")
 	d.runc = look("runc", "runc")
 	bb := look("busybox", "busybox-static")
-	if err := checkStatic(bb); err != nil {
+	if err := sandbox.CheckStatic(bb); err != nil {
 		testutil.SkipOrFail(t, err.Error())
 	}
 

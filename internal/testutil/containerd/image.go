@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,22 +17,6 @@ import (
 	"strings"
 	"time"
 )
-
-// checkStatic reports an error unless bin is a statically linked ELF
-// executable (one that runs in a root file system of its own).
-func checkStatic(bin string) error {
-	f, err := elf.Open(bin)
-	if err != nil {
-		return fmt.Errorf("busybox %s: %w", bin, err)
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("busybox %s is dynamically linked: install busybox-static", bin)
-		}
-	}
-	return nil
-}
 
 // imageEpoch is the modification time of every file of the image, so
 // that the layer (and its digest) only depends on the busybox binary.

@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/sandbox"
 )
 
 // mountInfo is one line of /proc/self/mountinfo: mount point and type.
@@ -159,25 +160,8 @@ func removeCgroupTree(dir string) error {
 			errs = append(errs, removeCgroupTree(filepath.Join(dir, e.Name())))
 		}
 	}
-	if err := rmdirRetry(dir); err != nil {
+	if err := sandbox.RmdirRetry(dir); err != nil {
 		errs = append(errs, fmt.Errorf("remove cgroup %s: %w", dir, err))
 	}
 	return errors.Join(errs...)
-}
-
-// rmdirRetry removes a cgroup directory, retrying briefly while it is
-// busy; absent is fine.
-func rmdirRetry(dir string) error {
-	var err error
-	for range 100 {
-		err = unix.Rmdir(dir)
-		if err == nil || errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		if !errors.Is(err, unix.EBUSY) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return err
 }

@@ -39,7 +39,7 @@ func TestBusyboxApplets(t *testing.T) {
 }
 
 func TestCgroupAndAnnotations(t *testing.T) {
-	id := "vigil-harness-" + randomHex(4)
+	id := "vigil-harness-" + NewID()[:8]
 	ann := PodAnnotations(Pod{Name: "web-0", Namespace: "prod", UID: "u-1", SandboxID: "sandbox-1", ContainerName: "web", Image: "docker.io/library/busybox:1.36"})
 	ann["vigil.test/marker"] = id
 	c := New(t, Options{ID: id, Annotations: ann})
@@ -125,7 +125,7 @@ func TestCgroupAndAnnotations(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.Root(), id)); !os.IsNotExist(err) {
 		t.Errorf("state dir after Delete: %v", err)
 	}
-	if err := removeCgroups(c.CgroupsPath()); err != nil {
+	if err := c.Close(); err != nil {
 		t.Error(err)
 	}
 	if _, err := os.Stat("/sys/fs/cgroup/memory" + want); !os.IsNotExist(err) {
@@ -230,5 +230,47 @@ func TestFilesAndPrivileged(t *testing.T) {
 	}
 	if !strings.Contains(out, "tool-ran") || !strings.Contains(out, "CapEff:"+bnd) {
 		t.Errorf("output %q", out)
+	}
+}
+
+func TestExecTTY(t *testing.T) {
+	c := New(t, Options{})
+	if err := c.Start("sleep", "3600"); err != nil {
+		t.Fatal(err)
+	}
+	// The process has a controlling terminal (tty and ps show it) and reads
+	// its input from it.
+	out, err := c.ExecTTY("hello\n", "/bin/sh", "-c", "read line; echo got=$line; tty; [ -t 0 ] && echo stdin-is-tty")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"got=hello", "/dev/pts/", "stdin-is-tty"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q", out, want)
+		}
+	}
+	if _, err := c.ExecTTY("", "/bin/sh", "-c", "exit 4"); err == nil {
+		t.Error("exit 4: no error")
+	}
+}
+
+func TestHostPIDAndMounts(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "marker"), []byte("from-host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := New(t, Options{HostPID: true, Mounts: []Mount{{Source: dir, Destination: "/host-dir", ReadOnly: true}}})
+	me := strconv.Itoa(os.Getpid())
+	out, err := c.Run("/bin/sh", "-c", "cat /host-dir/marker; [ -d /proc/"+me+" ] && echo sees-host-pid; echo x > /host-dir/w || echo read-only")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"from-host", "sees-host-pid", "read-only"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q", out, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w")); err == nil {
+		t.Error("read-only mount was written")
 	}
 }

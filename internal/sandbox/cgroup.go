@@ -1,4 +1,4 @@
-package runc
+package sandbox
 
 import (
 	"bufio"
@@ -88,7 +88,7 @@ func removeCgroups(path string) error {
 	var errs []error
 	for _, mnt := range mounts {
 		leaf := filepath.Join(mnt, path)
-		if err := rmdirRetry(leaf); err != nil {
+		if err := RmdirRetry(leaf); err != nil {
 			errs = append(errs, fmt.Errorf("remove cgroup %s: %w", leaf, err))
 			continue
 		}
@@ -101,11 +101,11 @@ func removeCgroups(path string) error {
 	return errors.Join(errs...)
 }
 
-// rmdirRetry removes a cgroup directory, retrying briefly while the
+// RmdirRetry removes a cgroup directory, retrying briefly while the
 // kernel still counts exiting processes in it; absent is fine.
-func rmdirRetry(dir string) error {
+func RmdirRetry(dir string) error {
 	var err error
-	for range 50 {
+	for range 100 {
 		err = unix.Rmdir(dir)
 		if err == nil || errors.Is(err, unix.ENOENT) {
 			return nil

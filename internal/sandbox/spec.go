@@ -1,4 +1,4 @@
-package runc
+package sandbox
 
 import (
 	"encoding/json"
@@ -186,7 +186,7 @@ func (c *Container) buildSpec(args []string) spec {
 		},
 		Linux: specLinux{
 			CgroupsPath: c.cgroupsPath,
-			Namespaces:  []specNamespace{{Type: "pid"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"}},
+			Namespaces:  []specNamespace{{Type: "ipc"}, {Type: "uts"}, {Type: "mount"}},
 			Resources:   specResources{Devices: []specDeviceRule{{Allow: false, Access: "rwm"}}},
 			MaskedPaths: []string{
 				"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
@@ -195,6 +195,16 @@ func (c *Container) buildSpec(args []string) spec {
 			},
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		},
+	}
+	if !c.opts.HostPID {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specNamespace{Type: "pid"})
+	}
+	for _, m := range c.opts.Mounts {
+		opt := []string{"rbind", "rprivate"}
+		if m.ReadOnly {
+			opt = append(opt, "ro")
+		}
+		s.Mounts = append(s.Mounts, specMount{Destination: m.Destination, Type: "bind", Source: m.Source, Options: opt})
 	}
 	if c.opts.Privileged {
 		s.Linux.Resources.Devices = []specDeviceRule{{Allow: true, Access: "rwm"}}

@@ -1,4 +1,4 @@
-package runc
+package sandbox
 
 import (
 	"debug/elf"
@@ -13,9 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// checkStatic reports an error unless bin is a statically linked ELF
+// CheckStatic reports an error unless bin is a statically linked ELF
 // executable (one that runs in a root file system of its own).
-func checkStatic(bin string) error {
+func CheckStatic(bin string) error {
 	f, err := elf.Open(bin)
 	if err != nil {
 		return fmt.Errorf("busybox %s: %w", bin, err)
