@@ -401,6 +401,26 @@ func extraSimulations() []Simulation {
 				return runCopyAt(ctx, env, "cache", "payload.bin")
 			},
 		},
+		// Preloaded libraries.
+		{
+			Name:        "ld-preload-tmp",
+			Description: "runs /bin/true with LD_PRELOAD=SCRATCH/libvigil-sim.so, an empty file: the loader opens it, cannot map it, says so and runs true unchanged",
+			Technique:   "T1574.006", Tactic: "defense-evasion",
+			Rule:  "Shared library loaded from a temporary directory",
+			Needs: []string{"true"},
+			Run: func(ctx context.Context, env *Env) error {
+				return runWithPreload(ctx, env, true)
+			},
+		},
+		{
+			Name:        "ld-preload-tmp-benign",
+			Description: "copies the same SCRATCH/libvigil-sim.so with cat (a read that is not the loader's)",
+			Benign:      true,
+			Needs:       []string{"cat"},
+			Run: func(ctx context.Context, env *Env) error {
+				return runWithPreload(ctx, env, false)
+			},
+		},
 		// Web shells.
 		{
 			Name:        "webserver-shell",
@@ -562,4 +582,30 @@ func runDownload(ctx context.Context, env *Env, chmod bool) error {
 		script = fmt.Sprintf("curl -fsS --max-time 5 -o %s %s/data.txt; exit 0", f, base)
 	}
 	return runCmd(ctx, env, exec.Command("sh", "-c", script))
+}
+
+// runWithPreload creates an empty SCRATCH/.../libvigil-sim.so and either
+// runs true with it in LD_PRELOAD (preload), or reads it with cat.
+func runWithPreload(ctx context.Context, env *Env, preload bool) error {
+	dir, err := workDir(env, "lib")
+	if err != nil {
+		return err
+	}
+	lib := filepath.Join(dir, "libvigil-sim.so")
+	if err := os.WriteFile(lib, nil, 0o644); err != nil {
+		return err
+	}
+	if !preload {
+		cmd := exec.Command("cat", lib)
+		cmd.Stdout = io.Discard
+		return runCmd(ctx, env, cmd)
+	}
+	bin, err := exec.LookPath("true")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(withoutStepEnv(os.Environ()), "LD_PRELOAD="+lib)
+	cmd.Stderr = io.Discard // the loader's complaint about the empty object
+	return runCmd(ctx, env, cmd)
 }
