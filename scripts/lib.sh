@@ -60,3 +60,19 @@ go_on_path() {
 	PATH="$(dirname "$GO"):$PATH"
 	export PATH
 }
+
+VIGIL_HELM_VERSION=${VIGIL_HELM_VERSION:-v3.22.0}
+# ensure_helm puts helm (which Debian does not package) on PATH, for the
+# Helm chart's tests, building it from its Go module when missing (a few
+# minutes the first time, cached after).
+ensure_helm() {
+	command -v helm >/dev/null 2>&1 && return 0
+	local bin
+	bin="$("$GO" env GOPATH)/bin"
+	if [ ! -x "$bin/helm" ]; then
+		log "building helm ${VIGIL_HELM_VERSION}"
+		"$GO" install "helm.sh/helm/v3/cmd/helm@${VIGIL_HELM_VERSION}"
+	fi
+	PATH="$bin:$PATH"
+	export PATH
+}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/container"
@@ -178,43 +175,27 @@ func (e *enforcement) apply(set *policy.Set) error {
 
 // reload re-reads the policy files on SIGHUP: a set with any problem is
 // refused and the policies in force stay.
-func (e *enforcement) reload() {
+func (e *enforcement) reload() error {
 	set, diags, err := loadPolicyFiles(e.flags.policies)
 	switch {
 	case err != nil:
 		e.log.Error("policy reload refused: the policies in force stay", "err", err)
-		return
+		return err
 	case len(diags) > 0:
 		for _, d := range diags {
 			e.log.Error("policies", "problem", d.String())
 		}
 		e.log.Error("policy reload refused: the policies in force stay", "problems", len(diags))
-		return
+		return fmt.Errorf("%d problem(s) in the policies", len(diags))
 	case set == nil:
 		set = &policy.Set{}
 	}
 	if err := e.apply(set); err != nil {
 		e.log.Error("policy reload incomplete", "err", err)
-		return
+		return err
 	}
 	e.log.Info("policies reloaded", "policies", len(set.Policies))
-}
-
-// watchReload reloads the policies at each SIGHUP until ctx ends.
-func (e *enforcement) watchReload(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	e.wg.Go(func() {
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				e.reload()
-			}
-		}
-	})
+	return nil
 }
 
 // emit queues a decision for the pipeline without blocking the mechanism.

@@ -69,7 +69,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
-		newRunCmd(g, stdout, stderr),
+		newRunCmd(stdout, stderr),
+		newConfigCmd(stdout, stderr),
 		newReplayCmd(g, stdout, stderr),
 		newDoctorCmd(stdout),
 		newRulesCmd(stdout, stderr),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/host"
 	"github.com/vigil-sec/vigil/internal/output"
 	"github.com/vigil-sec/vigil/internal/pipeline"
@@ -33,7 +34,7 @@ func newReplayCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			detector, _, _, err := buildDetector(rf, asJSON, events, false, log, stdout, stderr)
+			detector, _, _, err := buildDetector(rf, []engine.AlertSink{stdoutAlerts(asJSON, events, stdout, stderr)}, false, log)
 			if err != nil {
 				return err
 			}

@@ -7,14 +7,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/config"
 	"github.com/vigil-sec/vigil/internal/container"
 	"github.com/vigil-sec/vigil/internal/engine"
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/host"
+	"github.com/vigil-sec/vigil/internal/metrics"
 	"github.com/vigil-sec/vigil/internal/output"
 	"github.com/vigil-sec/vigil/internal/pipeline"
 	"github.com/vigil-sec/vigil/internal/respond"
@@ -23,26 +26,8 @@ import (
 	"github.com/vigil-sec/vigil/internal/state"
 )
 
-type runFlags struct {
-	rules           ruleFlags
-	json            bool
-	events          bool
-	ancestors       int
-	maxProcesses    int
-	exitGrace       time.Duration
-	ringBufferBytes uint32
-	wakeupBytes     int64
-	pollInterval    time.Duration
-	statsInterval   time.Duration
-	noFileCache     bool
-	criSockets      []string
-	dockerSocket    string
-	enforce         enforceFlags
-	alertsFile      string
-}
-
-func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
-	f := &runFlags{}
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var flags *config.Flags
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent: watch every process on this host",
@@ -51,71 +36,43 @@ func newRunCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 			"\"ready\" on stderr once every sensor is attached; SIGINT or SIGTERM stop it after\n" +
 			"detaching and draining. With --events it prints each event as one JSON object per\n" +
 			"line on stdout (docs/events.md).\n\n" +
-			"Alerts from the rules (-r, or the built-in ruleset) go to stdout, as Falco's output\n" +
-			"lines or, with --json, as Falco's alert JSON; with --events they go to stderr so that\n" +
-			"stdout stays a clean recording. A ruleset with errors stops the agent from starting\n" +
-			"unless --allow-broken-rules is given (the broken rules are then left out).",
+			"Settings come from the configuration file (" + config.DefaultPath + " when it exists, or\n" +
+			"--config FILE; docs/configuration.md); each flag given wins over the file's key.\n\n" +
+			"Alerts from the rules (-r, or the built-in ruleset) go to the configured outputs; by\n" +
+			"default to stdout, as Falco's output lines or, with --json, as Falco's alert JSON; with\n" +
+			"--events they go to stderr so that stdout stays a clean recording. A ruleset with errors\n" +
+			"stops the agent from starting unless --allow-broken-rules is given (the broken rules are\n" +
+			"then left out).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(stderr)
+			cfg, err := flags.Load()
 			if err != nil {
 				return err
 			}
-			return runAgent(cmd.Context(), f, log, stdout, stderr)
+			return runAgent(cmd.Context(), cfg, flags.Load, cfg.Log.NewLogger(stderr), stdout, stderr)
 		},
 	}
-	fl := cmd.Flags()
-	fl.BoolVar(&f.events, "events", false, "print every event as a JSON line on stdout")
-	fl.BoolVar(&f.noFileCache, "no-file-cache", false, "report every open to the rules, even of files no rule can match (the kernel's file verdict cache off)")
-	fl.BoolVar(&f.json, "json", false, "print alerts as Falco's alert JSON, one per line")
-	fl.BoolVar(&f.rules.allowBroken, "allow-broken-rules", false, "start even when some rules have errors, leaving them out")
-	addRuleFlags(fl, &f.rules)
-	fl.IntVar(&f.ancestors, "ancestors", 32, "most ancestors listed per event (parent first)")
-	fl.IntVar(&f.maxProcesses, "max-processes", 65536, "bound on the process table (live and recently exited)")
-	fl.DurationVar(&f.exitGrace, "exit-grace", 30*time.Second, "how long an exited process stays resolvable for late events")
-	fl.Uint32Var(&f.ringBufferBytes, "ring-buffer-bytes", 8<<20, "kernel ring buffer size (a power of two)")
-	fl.Int64Var(&f.wakeupBytes, "wakeup-bytes", 256<<10, "queued bytes that wake the reader at once (-1: every event)")
-	fl.DurationVar(&f.pollInterval, "poll-interval", 50*time.Millisecond, "longest an event waits in the ring buffer when the host is quiet")
-	fl.DurationVar(&f.statsInterval, "stats-interval", time.Minute, "how often to log counters (0: never)")
-	fl.StringArrayVar(&f.criSockets, "cri-socket", nil, "a CRI runtime socket to read container metadata from (repeatable; default: containerd's, k3s's and CRI-O's usual sockets)")
-	fl.StringVar(&f.alertsFile, "alerts-file", "", "also append every alert, as Falco's alert JSON, to this file (vigil simulate verify reads it)")
-	fl.StringArrayVar(&f.enforce.policies, "policy", nil, "a prevention policy file or directory (repeatable; docs/policies.md)")
-	fl.DurationVar(&f.enforce.timeout, "enforce-timeout", 500*time.Millisecond, "longest an open or exec waits for a policy decision; then it is allowed (or denied with --enforce-fail-closed)")
-	fl.BoolVar(&f.enforce.failClosed, "enforce-fail-closed", false, "deny opens and execs a policy decision did not answer in time (default: allow, so a stuck agent cannot freeze the host)")
-	fl.StringVar(&f.dockerSocket, "docker-socket", container.DefaultDockerSocket, "Docker's API socket, used for container metadata when its daemon answers")
+	flags = config.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func (f *runFlags) validate() error {
-	switch {
-	case f.ancestors < 1:
-		return fmt.Errorf("--ancestors %d: must be at least 1", f.ancestors)
-	case f.maxProcesses < 1:
-		return fmt.Errorf("--max-processes %d: must be at least 1", f.maxProcesses)
-	case f.exitGrace < 0:
-		return fmt.Errorf("--exit-grace %v: must not be negative", f.exitGrace)
-	case f.pollInterval <= 0:
-		return fmt.Errorf("--poll-interval %v: must be positive", f.pollInterval)
-	case f.enforce.timeout <= 0:
-		return fmt.Errorf("--enforce-timeout %v: must be positive", f.enforce.timeout)
+// runAgent runs the agent with cfg until ctx ends; reload reads the
+// configuration again (the file and the flags) for a reload.
+func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Config, error), log *slog.Logger, stdout, stderr io.Writer) error {
+	if src := cfg.Source(); src != "" {
+		log.Info("configuration", "file", src)
 	}
-	return nil
-}
-
-func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr io.Writer) error {
-	if err := f.validate(); err != nil {
+	outs, err := openOutputs(cfg, stdout, stderr, log)
+	if err != nil {
 		return err
 	}
-	var extra []engine.AlertSink
-	if f.alertsFile != "" {
-		af, err := os.OpenFile(f.alertsFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("--alerts-file: %w", err)
+	defer func() {
+		if err := outs.Close(); err != nil {
+			log.Warn("closing alert outputs", "err", err)
 		}
-		defer af.Close()
-		extra = append(extra, output.NewFalcoJSON(af))
-	}
-	detector, eng, alertSinks, err := buildDetector(&f.rules, f.json, f.events, true, log, stdout, stderr, extra...)
+	}()
+	rf := &ruleFlags{paths: cfg.Rules.Files, matching: cfg.Rules.Matching, allowBroken: cfg.Rules.AllowBroken}
+	detector, eng, alertSinks, err := buildDetector(rf, []engine.AlertSink{outs.sink}, true, log)
 	if err != nil {
 		return err
 	}
@@ -133,18 +90,21 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		ProcRoot:     "/proc",
 		BootID:       bootID,
 		Clock:        clock,
-		GracePeriod:  f.exitGrace,
-		MaxProcesses: f.maxProcesses,
-		MaxAncestors: f.ancestors,
+		GracePeriod:  cfg.ProcessTable.ExitGrace,
+		MaxProcesses: cfg.ProcessTable.MaxProcesses,
+		MaxAncestors: cfg.ProcessTable.Ancestors,
 		Logger:       log,
 	})
-	containers, err := startContainers(ctx, log, container.DetectOptions{CRISockets: f.criSockets, DockerSocket: f.dockerSocket})
+	// A non-nil empty list asks no CRI socket (nil would mean the defaults).
+	criSockets := append([]string{}, cfg.Containers.CRISockets...)
+	containers, err := startContainers(ctx, log, container.DetectOptions{CRISockets: criSockets, DockerSocket: cfg.Containers.DockerSocket})
 	if err != nil {
 		return err
 	}
 	defer containers.Close()
 
-	enf, err := startEnforcement(ctx, &f.enforce, log, hostname, containers.cache, alertSinks)
+	enforceOpts := &enforceFlags{policies: cfg.Policies.Files, timeout: cfg.Policies.DecisionTimeout, failClosed: cfg.Policies.FailClosed}
+	enf, err := startEnforcement(ctx, enforceOpts, log, hostname, containers.cache, alertSinks)
 	if err != nil {
 		return err
 	}
@@ -152,15 +112,15 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		defer enf.Close()
 	}
 
-	var sinks []pipeline.Sink
-	if f.events {
-		sinks = append(sinks, output.NewJSONEvents(stdout))
+	var stages []pipeline.Sink
+	if cfg.Events.Stdout {
+		stages = append(stages, output.NewJSONEvents(stdout))
 	}
-	sinks = append(sinks, detector)
+	stages = append(stages, detector)
 	if enf != nil {
-		sinks = append(sinks, enf)
+		stages = append(stages, enf)
 	}
-	p := pipeline.New(log, []pipeline.Enricher{table, containers.enricher}, sinks)
+	p := pipeline.New(log, []pipeline.Enricher{table, containers.enricher}, stages)
 	// Enforcement decisions join the sensor's events: the pipeline is then
 	// shared between them (a lock per event); without policies the sensor
 	// drives it alone.
@@ -173,16 +133,17 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 		run = pipeline.NewShared(p)
 	}
 
+	wd := metrics.NewWatchdog(watchdogAge(cfg.Sensor.PollInterval))
 	sensor, err := kernel.New(kernel.Options{
 		Host:            hostname,
 		BootID:          &bootID,
 		Clock:           &clock,
-		RingBufferBytes: f.ringBufferBytes,
-		WakeupBytes:     f.wakeupBytes,
-		PollInterval:    f.pollInterval,
+		RingBufferBytes: uint32(cfg.Sensor.RingBufferBytes),
+		WakeupBytes:     int64(cfg.Sensor.WakeupBytes),
+		PollInterval:    cfg.Sensor.PollInterval,
 		Syscalls:        syscalls,
-		FileFilter:      fileFilter(eng, f.events || f.noFileCache),
-		OnIdle:          run.Flush,
+		FileFilter:      fileFilter(detector, cfg.Events.Stdout || cfg.Sensor.NoFileCache),
+		OnIdle:          func() { wd.Beat(); run.Flush() },
 		Logger:          log,
 	})
 	if err != nil {
@@ -198,29 +159,40 @@ func runAgent(ctx context.Context, f *runFlags, log *slog.Logger, stdout, stderr
 	if err != nil {
 		log.Warn("process table seeding incomplete", "err", err)
 	}
+	msrv, err := startMetrics(cfg.Metrics, log, wd, p, sensor, table, containers, detector, enf, outs)
+	if err != nil {
+		return err
+	}
+	if msrv != nil {
+		defer msrv.Close()
+	}
 	log.Info("vigil ready", "version", versionString(), "host", hostname,
-		"seeded_processes", seeded, "syscalls", typeNames(sensor.Captured()), "events_to_stdout", f.events, "pid", os.Getpid())
+		"seeded_processes", seeded, "syscalls", typeNames(sensor.Captured()), "events_to_stdout", cfg.Events.Stdout, "outputs", outputNames(cfg), "pid", os.Getpid())
 
 	statsDone := make(chan struct{})
 	statsCtx, stopStats := context.WithCancel(ctx)
 	go func() {
 		defer close(statsDone)
-		logStats(statsCtx, f.statsInterval, log, p, sensor, table)
+		logStats(statsCtx, cfg.Log.StatsInterval, log, p, sensor, table, outs)
 	}()
 	feedCtx, stopFeed := context.WithCancel(ctx)
+	var bg sync.WaitGroup
 	if enf != nil {
-		enf.feed(feedCtx, 2*f.pollInterval+50*time.Millisecond, run.Handle)
-		enf.watchReload(feedCtx)
+		enf.feed(feedCtx, 2*cfg.Sensor.PollInterval+50*time.Millisecond, run.Handle)
 	}
+	rl := &reloader{log: log, load: reload, detector: detector, sensor: sensor, enf: enf, cfg: cfg}
+	bg.Go(func() { rl.run(feedCtx, cfg.Reload.WatchFiles) })
+	bg.Go(func() { outs.run(feedCtx, log) })
 	err = run.Run(ctx, sensor)
 	stopFeed()
+	bg.Wait()
 	stopStats()
 	<-statsDone
-	logCounters(log, "vigil stopped", p, sensor, table)
+	logCounters(log, "vigil stopped", p, sensor, table, outs)
 	return err
 }
 
-func logStats(ctx context.Context, every time.Duration, log *slog.Logger, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table) {
+func logStats(ctx context.Context, every time.Duration, log *slog.Logger, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table, outs *alertOutputs) {
 	if every <= 0 {
 		<-ctx.Done()
 		return
@@ -232,22 +204,23 @@ func logStats(ctx context.Context, every time.Duration, log *slog.Logger, p *pip
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			logCounters(log, "vigil stats", p, s, t)
+			logCounters(log, "vigil stats", p, s, t, outs)
 		}
 	}
 }
 
-func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table) {
+func logCounters(log *slog.Logger, msg string, p *pipeline.Pipeline, s *kernel.Sensor, t *state.Table, outs *alertOutputs) {
 	pc, sc, tc := p.Counts(), s.Stats(), t.Stats()
 	log.Info(msg, "events", pc.Events, "by_type", pc.ByType, "kernel_records", sc.Records,
 		"kernel_lost", sc.Lost, "files_cached", sc.FilesCached, "decode_errors", sc.DecodeErrors, "output_errors", pc.SinkErrors,
 		"processes", t.Len(), "table", fmt.Sprintf("%+v", tc))
+	outs.logStats(log)
 }
 
 // buildDetector loads and compiles the rules and returns the detection
-// stage writing alerts where the flags say. Rules with errors refuse to
-// start unless allowBroken.
-func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, stdout, stderr io.Writer, extra ...engine.AlertSink) (*engine.Detector, *engine.Engine, []engine.AlertSink, error) {
+// stage writing alerts to sinks. Rules with errors refuse to start unless
+// f.allowBroken.
+func buildDetector(f *ruleFlags, sinks []engine.AlertSink, act bool, log *slog.Logger) (*engine.Detector, *engine.Engine, []engine.AlertSink, error) {
 	l, err := loadRules(f)
 	if err != nil {
 		return nil, nil, nil, err
@@ -263,25 +236,35 @@ func buildDetector(f *ruleFlags, asJSON, events, act bool, log *slog.Logger, std
 		return nil, nil, nil, fmt.Errorf("%d error(s) in the rules (see above): fix them, or pass --allow-broken-rules to run without the broken rules", n)
 	}
 	log.Info("rules loaded", "summary", l.summary())
-	alertsTo := stdout
-	if events {
-		alertsTo = stderr
-	}
-	var sink engine.AlertSink
-	if asJSON {
-		sink = output.NewFalcoJSON(alertsTo)
-	} else {
-		sink = output.NewTextAlerts(alertsTo)
-	}
 	// Rules' response actions (actions: [kill]) run before the alert is
 	// written, which records what was done.
-	sinks := append([]engine.AlertSink{sink}, extra...)
 	// A replay (act false) never acts on the live host.
 	if !act {
 		return engine.NewDetector(l.engine, log, sinks...), l.engine, sinks, nil
 	}
 	actor := respond.NewActor(respond.ActorOptions{Sinks: sinks})
 	return engine.NewDetector(l.engine, log, actor), l.engine, sinks, nil
+}
+
+// stdoutAlerts is where alerts go without a configuration (replay): stdout,
+// or stderr when events take stdout; Falco's JSON or its output lines.
+func stdoutAlerts(asJSON, events bool, stdout, stderr io.Writer) engine.AlertSink {
+	w := stdout
+	if events {
+		w = stderr
+	}
+	if asJSON {
+		return output.NewFalcoJSON(w)
+	}
+	return output.NewTextAlerts(w)
+}
+
+func outputNames(cfg *config.Config) []string {
+	var names []string
+	for _, o := range cfg.EnabledOutputs() {
+		names = append(names, o.Name)
+	}
+	return names
 }
 
 // capturedSyscalls is the set of system call events the kernel must
@@ -313,11 +296,13 @@ func typeNames(ts []event.Type) []string {
 // FileVerdict, so that opens of files no rule can care about stop in the
 // kernel. None when every event is printed (--events) or the cache is
 // turned off (--no-file-cache).
-func fileFilter(eng *engine.Engine, allEvents bool) func(*event.Event) bool {
+func fileFilter(d *engine.Detector, allEvents bool) func(*event.Event) bool {
 	if allEvents {
 		return nil
 	}
-	return eng.FileVerdict
+	// The detector's engine at the time of asking: a reload replaces it
+	// (and resets the kernel's cached verdicts).
+	return func(ev *event.Event) bool { return d.Engine().FileVerdict(ev) }
 }
 
 // containerStage is container attribution: the metadata cache and the

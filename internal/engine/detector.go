@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -21,7 +22,8 @@ type AlertSink interface {
 // Detector runs an Engine as a pipeline stage: it evaluates each event and
 // hands alerts to its sinks. It implements pipeline.Sink.
 type Detector struct {
-	engine *Engine
+	// engine is swapped whole by SetEngine (a reload) between two events.
+	engine atomic.Pointer[Engine]
 	sinks  []AlertSink
 	log    *slog.Logger
 	failed bool
@@ -31,6 +33,18 @@ type Detector struct {
 	dropEvery   time.Duration
 	lastDrop    time.Time
 	pendingLost map[string]uint64
+
+	// Instrumentation, read by AlertCounts and EvalTiming from any
+	// goroutine. n counts events; those with n&sampleMask == 0 are timed
+	// (sampleMask is EvalSampleEvery-1; benchmarks set 0 to time every
+	// event and ^0 to time almost none). sinkTime is the time the sinks
+	// took during the timed evaluation, left out of it.
+	dropAlerts atomic.Uint64
+	sampleMask uint32
+	n          uint32
+	timing     bool
+	sinkTime   time.Duration
+	evalTime   evalHistogram
 }
 
 // DropAlertInterval is the least time between two "event drop" alerts.
@@ -44,8 +58,18 @@ func NewDetector(e *Engine, log *slog.Logger, sinks ...AlertSink) *Detector {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Detector{engine: e, sinks: sinks, log: log, dropEvery: DropAlertInterval}
+	d := &Detector{sinks: sinks, log: log, dropEvery: DropAlertInterval, sampleMask: EvalSampleEvery - 1}
+	d.engine.Store(e)
+	return d
 }
+
+// SetEngine makes e evaluate every event from the next one on, and
+// returns the engine it replaces. Safe from any goroutine while Write
+// runs: each event is evaluated by one engine whole, and none is skipped.
+func (d *Detector) SetEngine(e *Engine) *Engine { return d.engine.Swap(e) }
+
+// Engine returns the engine in use.
+func (d *Detector) Engine() *Engine { return d.engine.Load() }
 
 // Write evaluates ev. A drop event (the source lost events) raises the
 // DropRule alert instead, rate-limited: losses within DropAlertInterval of
@@ -55,8 +79,33 @@ func (d *Detector) Write(ev *event.Event) error {
 		d.drop(ev)
 		return nil
 	}
-	d.engine.Eval(ev, d.fire)
+	e := d.engine.Load()
+	d.n++
+	if d.n&d.sampleMask != 0 {
+		e.Eval(ev, d.fire)
+		return nil
+	}
+	d.timing, d.sinkTime = true, 0
+	start := time.Now()
+	e.Eval(ev, d.fire)
+	d.evalTime.observe(time.Since(start) - d.sinkTime)
+	d.timing = false
 	return nil
+}
+
+// AlertCounts lists the alerts raised by each rule that can fire (see
+// Engine.AlertCounts), then by DropRule. Safe from any goroutine.
+func (d *Detector) AlertCounts() []RuleAlerts {
+	return append(d.engine.Load().AlertCounts(), RuleAlerts{Rule: DropRule, Priority: rules.Critical, Alerts: d.dropAlerts.Load()})
+}
+
+// EvalTiming returns the evaluation counters: events evaluated, and the
+// histogram of the sampled evaluation times (rule matching and alert
+// rendering; the sinks' time excluded). Safe from any goroutine.
+func (d *Detector) EvalTiming() EvalTiming {
+	t := d.evalTime.snapshot()
+	t.Evaluations = d.engine.Load().Evaluations()
+	return t
 }
 
 func (d *Detector) drop(ev *event.Event) {
@@ -88,6 +137,7 @@ func (d *Detector) drop(ev *event.Event) {
 	}
 	msg := fmt.Sprintf("Vigil internal: event drop. %d events lost since the last report (%s): detection may have missed activity.", total, strings.Join(parts, " "))
 	d.pendingLost = nil
+	d.dropAlerts.Add(1)
 	d.fire(&Alert{
 		Time:     ev.Time,
 		Rule:     DropRule,
@@ -103,11 +153,18 @@ func (d *Detector) drop(ev *event.Event) {
 }
 
 func (d *Detector) fire(a *Alert) {
+	var start time.Time
+	if d.timing {
+		start = time.Now()
+	}
 	for _, s := range d.sinks {
 		if err := s.WriteAlert(a); err != nil && !d.failed {
 			d.failed = true
 			d.log.Error("alert output failed", "err", err)
 		}
+	}
+	if d.timing {
+		d.sinkTime += time.Since(start)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/vigil-sec/vigil/internal/engine"
+	"github.com/vigil-sec/vigil/internal/event/eventjson"
 	"github.com/vigil-sec/vigil/internal/fields"
 )
 
@@ -103,8 +104,30 @@ func AppendFalcoJSON(b []byte, a *engine.Alert) []byte {
 }
 
 // appendJSON appends v as JSON without HTML escaping (as Falco writes
-// "<NA>", not "\u003cNA\u003e").
+// "<NA>", not "\u003cNA\u003e"): the common types directly, others through
+// encoding/json.
 func appendJSON(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return eventjson.AppendString(b, v)
+	case []string:
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = eventjson.AppendString(b, s)
+		}
+		return append(b, ']')
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case bool:
+		return strconv.AppendBool(b, v)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -545,6 +545,14 @@ func appendStrings(dst []byte, ss []string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendString appends s as a quoted JSON string, escaped exactly as
+// encoding/json's Encoder does with SetEscapeHTML(false) (the OCSF and
+// alert writers share it).
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
+// AppendEscaped appends s escaped as AppendString does, without quotes.
+func AppendEscaped(dst []byte, s string) []byte { return appendEscaped(dst, s) }
+
 // appendString appends s as a quoted JSON string, escaped exactly as
 // encoding/json's Encoder does with SetEscapeHTML(false).
 func appendString(dst []byte, s string) []byte {

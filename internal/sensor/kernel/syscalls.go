@@ -311,3 +311,25 @@ func (s *Sensor) attachFileGen() error {
 	s.log.Info("kernel sensor: file verdict cache on", "entries", s.sys.file.FileVerdictMap.MaxEntries())
 	return nil
 }
+
+// InvalidateFileVerdicts forgets every file verdict the kernel cached,
+// after the rules changed (a reload): it bumps the generation every cache
+// key carries, so that no cached key matches again (the map's LRU then
+// evicts them). A no-op when the verdict cache is off.
+func (s *Sensor) InvalidateFileVerdicts() error {
+	if s.opts.FileFilter == nil || !s.sys.loaded[groupFile] || s.sys.file.FsGen == nil {
+		return nil
+	}
+	var zero uint32
+	var gen uint64
+	if err := s.sys.file.FsGen.Lookup(&zero, &gen); err != nil {
+		return fmt.Errorf("kernel sensor: read file verdict generation: %w", err)
+	}
+	// A far jump: a bump by the kernel between the lookup and the update
+	// (to gen+1, and keys cached with it) cannot meet the new value.
+	gen += 1 << 32
+	if err := s.sys.file.FsGen.Update(&zero, &gen, ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("kernel sensor: bump file verdict generation: %w", err)
+	}
+	return nil
+}
