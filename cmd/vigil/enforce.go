@@ -35,6 +35,7 @@ type enforcement struct {
 	net       *enforce.NetKill
 	reporter  *respond.Reporter
 	decisions chan *event.Event
+	fed       chan struct{} // closed when feed has handed over its last decision
 	dropped   atomic.Uint64
 
 	// seen are the containers already handed to the mechanisms (used from
@@ -213,15 +214,20 @@ func (e *enforcement) emit(ev *event.Event) {
 // above all), so the process table and the container are known even when
 // the process died at once (a kill, or a program that exits on EPERM).
 func (e *enforcement) feed(ctx context.Context, delay time.Duration, handle func(*event.Event)) {
+	e.fed = make(chan struct{})
 	e.wg.Go(func() {
+		defer close(e.fed)
 		for {
 			select {
 			case <-ctx.Done():
+				e.drain(handle)
 				return
 			case ev := <-e.decisions:
 				if wait := time.Until(ev.Time.Add(delay)); wait > 0 {
 					select {
 					case <-ctx.Done():
+						handle(ev)
+						e.drain(handle)
 						return
 					case <-time.After(wait):
 					}
@@ -230,6 +236,27 @@ func (e *enforcement) feed(ctx context.Context, delay time.Duration, handle func
 			}
 		}
 	})
+}
+
+// drain hands the decisions still queued to the pipeline at once: the
+// agent is stopping, and no decision goes unreported.
+func (e *enforcement) drain(handle func(*event.Event)) {
+	for {
+		select {
+		case ev := <-e.decisions:
+			handle(ev)
+		default:
+			return
+		}
+	}
+}
+
+// waitFed waits until feed has handed over its last decision (after its
+// context ended).
+func (e *enforcement) waitFed() {
+	if e.fed != nil {
+		<-e.fed
+	}
 }
 
 // Write is the pipeline sink: reports decisions, and tells the

@@ -185,6 +185,11 @@ func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Co
 	bg.Go(func() { outs.run(feedCtx, log) })
 	err = run.Run(ctx, sensor)
 	stopFeed()
+	if enf != nil {
+		// The decisions still queued are reported, not lost at stop.
+		enf.waitFed()
+		run.Flush()
+	}
 	bg.Wait()
 	stopStats()
 	<-statsDone
