@@ -79,6 +79,8 @@ type outField struct {
 type Engine struct {
 	rules    []*Rule
 	byType   [][]*Rule
+	byName   []*nameIndex // per type; nil where no rule names processes
+	procName procNameOf   // proc.name's accessor, for byName
 	matching Matching
 	evals    atomic.Uint64
 }
@@ -115,6 +117,12 @@ func Compile(rs *rules.Ruleset, cat Catalog, opts Options) (*Engine, rules.Diagn
 		}
 		for _, t := range r.Types {
 			e.byType[t] = append(e.byType[t], r)
+		}
+	}
+	if f, _, ok := cat.Lookup("proc.name"); ok && f.Available && f.Bind != nil {
+		if acc, err := f.Bind(""); err == nil && acc.Str != nil {
+			e.procName = acc.Str
+			e.byName = buildNameIndexes(e.byType)
 		}
 	}
 	return e, c.diags
@@ -303,7 +311,13 @@ func (e *Engine) Eval(ev *event.Event, fire func(*Alert)) {
 	if int(ev.Type) >= len(e.byType) {
 		return
 	}
-	for _, r := range e.byType[ev.Type] {
+	rs := e.byType[ev.Type]
+	if e.byName != nil {
+		if x := e.byName[ev.Type]; x != nil {
+			rs = x.candidates(e.procName(ev))
+		}
+	}
+	for _, r := range rs {
 		if !r.pred(ev) {
 			continue
 		}
