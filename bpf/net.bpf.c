@@ -24,6 +24,11 @@
 #include "common.h"
 #include <bpf/bpf_endian.h>
 
+/* The socket families (bit 1 << AF_x) whose connect calls are reported:
+ * every one unless the loader narrows it to those the rules can match. In
+ * .data, not .rodata, so that a reload of the rules can change it. */
+volatile __u64 connect_families = ~0ULL;
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Keep the wire type in BTF so bpf2go generates its Go type. */
@@ -203,6 +208,12 @@ static __always_inline int emit_sock(struct trace_event_raw_sys_exit *ctx, struc
 	struct socket *sock = file_socket(f);
 	if (a->dgram_only && (!sock || BPF_CORE_READ(sock, type) == SOCK_STREAM))
 		return 0;
+	if (a->sc == VIGIL_SC_CONNECT && connect_families != ~0ULL) {
+		struct sock *sk0 = sock ? BPF_CORE_READ(sock, sk) : NULL;
+		__u16 fam = sk0 ? BPF_CORE_READ(sk0, __sk_common.skc_family) : 0;
+		if (fam < 64 && !(connect_families & (1ULL << fam)))
+			return 0;
+	}
 
 	struct scratch *s = get_scratch();
 	if (!s) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -47,6 +48,10 @@ const (
 	// open of the open workload waits for a fanotify decision (the worst
 	// case of the fanotify path).
 	cfgVigilPolicyFS = "vigil-policy-fs"
+	// cfgAuditd is Debian's audit daemon with a rule on the system calls
+	// vigil-default captures (bench_auditd.go): the most widely deployed
+	// peer.
+	cfgAuditd = "auditd"
 )
 
 // benchPolicy is the vigil-policy configuration's policy file.
@@ -88,16 +93,18 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 		Use:   "overhead",
 		Short: "Throughput of fixed workloads with and without an agent (root)",
 		Long: "overhead runs fixed workloads (open/close loop, exec storm, TCP connect/accept over\n" +
-			"loopback, redis-benchmark GET) under four configurations: no agent; the floor (a BPF\n" +
+			"loopback, redis-benchmark GET) under these configurations: no agent; the floor (a BPF\n" +
 			"program that does nothing on every system call entry and exit, the least any\n" +
-			"tracepoint-based agent costs); `vigil run` with Falco's stable rules; `vigil run` with\n" +
-			"the built-in rules. Repetitions are interleaved (every configuration in each, in\n" +
+			"tracepoint-based agent costs); auditd from Debian with rules on the system calls the\n" +
+			"built-in rules capture (the most widely deployed peer); `vigil run` with Falco's stable\n" +
+			"rules; `vigil run` with the built-in rules; and with prevention policies (--configs\n" +
+			"picks). Repetitions are interleaved (every configuration in each, in\n" +
 			"rotating order) and each configuration's throughput is divided by the no-agent\n" +
 			"throughput of the same repetition. The table shows the median ratio and its spread\n" +
 			"(min-max) over repetitions, and the events the agents lost. The agent runs as a child\n" +
-			"(this binary's `run`), and so does each workload. redis-server and redis-tools are\n" +
-			"installed with apt-get when missing (--install=false to skip; redis is then reported\n" +
-			"unavailable).",
+			"(this binary's `run`), and so does each workload. redis-server, redis-tools and auditd\n" +
+			"are installed with apt-get when missing (--install=false to skip; they are then\n" +
+			"reported unavailable).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(stderr)
@@ -128,9 +135,9 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.BoolVar(&f.quick, "quick", false, "small counts (for tests; the figures mean little)")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fl.StringVar(&f.falcoRules, "falco-rules", defaultFalcoRules, "Falco rules file for the vigil-falco configuration")
-	fl.BoolVar(&f.install, "install", true, "install redis-server and redis-tools with apt-get when missing")
+	fl.BoolVar(&f.install, "install", true, "install redis-server, redis-tools and auditd with apt-get when missing")
 	fl.StringSliceVar(&f.workloads, "workloads", nil, "run only these workloads (open, exec, connect, redis)")
-	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, vigil-falco, vigil-default, vigil-policy, vigil-policy-fs)")
+	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, auditd, vigil-falco, vigil-default, vigil-policy, vigil-policy-fs)")
 	cmd.AddCommand(overhead)
 	return cmd
 }
@@ -162,7 +169,10 @@ type overheadReport struct {
 	Configs   []string         `json:"configs"`
 	Workloads []workloadReport `json:"workloads"`
 	Agents    []agentReport    `json:"agents"`
-	Elapsed   float64          `json:"elapsed_seconds"`
+	// UnavailableConfigs says why a configuration asked for was not
+	// measured (it is then absent from Configs).
+	UnavailableConfigs map[string]string `json:"unavailable_configs,omitempty"`
+	Elapsed            float64           `json:"elapsed_seconds"`
 }
 
 type workloadReport struct {
@@ -234,7 +244,7 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 		cfgVigilPolicyFS: {"--policy", polFile, "--policy", polFSFile},
 	}
 	configs := []string{cfgNone}
-	for _, c := range []string{cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS} {
+	for _, c := range []string{cfgFloor, cfgAuditd, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS} {
 		if len(f.configs) == 0 || slices.Contains(f.configs, c) {
 			configs = append(configs, c)
 		}
@@ -248,7 +258,20 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 	if len(workloads) == 0 {
 		return nil, fmt.Errorf("--workloads %v: none of open, exec, connect, redis", f.workloads)
 	}
+	var aud *auditdBench
+	unavailableConfigs := map[string]string{}
+	if slices.Contains(configs, cfgAuditd) {
+		var why string
+		if aud, why = prepareAuditd(ctx, f.install, log); aud == nil {
+			log.Warn("bench overhead: auditd unavailable", "reason", why)
+			unavailableConfigs[cfgAuditd] = why
+			configs = slices.DeleteFunc(configs, func(c string) bool { return c == cfgAuditd })
+		}
+	}
 	rep := &overheadReport{Reps: f.reps, Quick: f.quick, Configs: configs}
+	if len(unavailableConfigs) > 0 {
+		rep.UnavailableConfigs = unavailableConfigs
+	}
 	redis, unavailable := startRedis(ctx, f.install, log)
 	if redis != nil {
 		defer redis.stop(log)
@@ -275,6 +298,9 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 			agents[c] = &agentReport{Config: c, Args: strings.Join(append([]string{"run"}, args...), " ")}
 		}
 	}
+	if aud != nil {
+		agents[cfgAuditd] = &agentReport{Config: cfgAuditd, Args: aud.command()}
+	}
 
 	runWorkload := func(i, n int) (float64, error) {
 		w := workloads[i]
@@ -299,7 +325,7 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 		for k := range configs {
 			c := configs[(k+r)%len(configs)] // rotating order
 			log.Info("bench overhead", "rep", r+1, "of", f.reps, "config", c)
-			stop, err := startConfig(ctx, c, exe, agentArgs[c], log)
+			stop, err := startConfig(ctx, c, exe, agentArgs[c], aud, log)
 			if err != nil {
 				return nil, err
 			}
@@ -360,8 +386,9 @@ func runOverhead(ctx context.Context, f *overheadFlags, exe string, log *slog.Lo
 }
 
 // startConfig puts configuration c in place and returns how to stop it;
-// stopping a vigil configuration returns the agent's final counters.
-func startConfig(ctx context.Context, c, exe string, agentArgs []string, log *slog.Logger) (func() (*agentStats, error), error) {
+// stopping a vigil configuration returns the agent's final counters, and
+// stopping auditd (aud) its event and lost counts.
+func startConfig(ctx context.Context, c, exe string, agentArgs []string, aud *auditdBench, log *slog.Logger) (func() (*agentStats, error), error) {
 	switch c {
 	case cfgNone:
 		return func() (*agentStats, error) { return nil, nil }, nil
@@ -371,6 +398,12 @@ func startConfig(ctx context.Context, c, exe string, agentArgs []string, log *sl
 			return nil, fmt.Errorf("config floor: %w", err)
 		}
 		return func() (*agentStats, error) { return nil, fl.Close() }, nil
+	case cfgAuditd:
+		r, err := aud.start(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("config auditd: %w", err)
+		}
+		return r.stop, nil
 	default:
 		a, err := startBenchAgent(ctx, exe, agentArgs)
 		if err != nil {
@@ -826,17 +859,21 @@ func (rep *overheadReport) writeTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, c := range slices.Sorted(maps.Keys(rep.UnavailableConfigs)) {
+		fmt.Fprintf(w, "%s: unavailable: %s\n", c, rep.UnavailableConfigs[c])
+	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "agent\truns\tevents\tkernel records\tkernel lost\tdecode errors\toutput errors\tcommand")
 	for _, a := range rep.Agents {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\tvigil %s\n", a.Config, a.Runs, a.Events, a.KernelRecords,
-			a.KernelLost, a.DecodeErrors, a.OutputErrors, a.Args)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", a.Config, a.Runs, a.Events, a.KernelRecords,
+			a.KernelLost, a.DecodeErrors, a.OutputErrors, agentCommand(a))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\n(agent counters are summed over its runs; the floor records nothing)")
+	fmt.Fprintln(w, "\n(agent counters are summed over its runs; the floor records nothing; auditd's events are the audit\n"+
+		"serial numbers used while its rule was loaded, its kernel lost the growth of `auditctl -s`'s lost)")
 	for _, wr := range rep.Workloads {
 		fmt.Fprintf(w, "  %s: %s\n", wr.Name, wr.Description)
 	}

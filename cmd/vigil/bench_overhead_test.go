@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,7 +39,14 @@ func TestBenchOverheadQuick(t *testing.T) {
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatalf("report: %v\n%s", err, out)
 	}
-	wantConfigs := []string{cfgNone, cfgFloor, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS}
+	wantConfigs := []string{cfgNone, cfgFloor, cfgAuditd, cfgVigilFalco, cfgVigilDefault, cfgVigilPolicy, cfgVigilPolicyFS}
+	if why, ok := rep.UnavailableConfigs[cfgAuditd]; ok {
+		if testutil.KernelRequired() {
+			t.Errorf("auditd unavailable: %s", why)
+		}
+		t.Logf("auditd unavailable here: %s", why)
+		wantConfigs = slices.DeleteFunc(wantConfigs, func(c string) bool { return c == cfgAuditd })
+	}
 	if strings.Join(rep.Configs, ",") != strings.Join(wantConfigs, ",") {
 		t.Errorf("configs %v, want %v", rep.Configs, wantConfigs)
 	}
@@ -69,7 +77,7 @@ func TestBenchOverheadQuick(t *testing.T) {
 	if got, want := strings.Join(names, ","), "open,exec,connect,redis"; got != want {
 		t.Errorf("workloads %s, want %s", got, want)
 	}
-	if len(rep.Agents) != len(wantConfigs)-2 { // every config but none and floor
+	if len(rep.Agents) != len(wantConfigs)-2 { // one per agent configuration (every config but none and floor)
 		t.Fatalf("agents %+v, want one per vigil configuration", rep.Agents)
 	}
 	for _, a := range rep.Agents {

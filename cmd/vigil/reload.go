@@ -38,9 +38,11 @@ type reloader struct {
 	detector *engine.Detector
 	sensor   interface {
 		InvalidateFileVerdicts() error
+		SetConnectFamilies(mask uint64) error
 		Captured() []event.Type
 	}
-	enf *enforcement // nil without policies
+	enf       *enforcement // nil without policies
+	allEvents bool         // every event is printed: no kernel filter
 
 	mu  sync.Mutex // one reload at a time
 	cfg *config.Config
@@ -96,6 +98,9 @@ func (r *reloader) reload(reason string) (reloadResult, error) {
 	res.rules = true
 	if err := r.sensor.InvalidateFileVerdicts(); err != nil {
 		r.log.Warn("rules reloaded, but the kernel's file verdicts could not be reset", "err", err)
+	}
+	if err := r.sensor.SetConnectFamilies(connectFamilies(l.engine, r.allEvents)); err != nil {
+		r.log.Warn("rules reloaded, but the kernel's connect filter could not be updated", "err", err)
 	}
 	if missing := notCaptured(l.engine, r.sensor.Captured()); len(missing) > 0 {
 		r.log.Warn("reloaded rules name system calls this agent does not capture: restart it for them",

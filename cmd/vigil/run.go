@@ -143,6 +143,7 @@ func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Co
 		PollInterval:    cfg.Sensor.PollInterval,
 		Syscalls:        syscalls,
 		FileFilter:      fileFilter(detector, cfg.Events.Stdout || cfg.Sensor.NoFileCache),
+		ConnectFamilies: connectFamilies(detector.Engine(), cfg.Events.Stdout),
 		OnIdle:          func() { wd.Beat(); run.Flush() },
 		Logger:          log,
 	})
@@ -180,7 +181,7 @@ func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Co
 	if enf != nil {
 		enf.feed(feedCtx, 2*cfg.Sensor.PollInterval+50*time.Millisecond, run.Handle)
 	}
-	rl := &reloader{log: log, load: reload, detector: detector, sensor: sensor, enf: enf, cfg: cfg}
+	rl := &reloader{log: log, load: reload, detector: detector, sensor: sensor, enf: enf, cfg: cfg, allEvents: cfg.Events.Stdout}
 	bg.Go(func() { rl.run(feedCtx, cfg.Reload.WatchFiles) })
 	bg.Go(func() { outs.run(feedCtx, log) })
 	err = run.Run(ctx, sensor)
@@ -308,6 +309,16 @@ func fileFilter(d *engine.Detector, allEvents bool) func(*event.Event) bool {
 	// The detector's engine at the time of asking: a reload replaces it
 	// (and resets the kernel's cached verdicts).
 	return func(ev *event.Event) bool { return d.Engine().FileVerdict(ev) }
+}
+
+// connectFamilies is the kernel sensor's connect filter: the socket
+// families some rule can match (engine.ConnectFamilies); every family
+// (0) when every event is printed.
+func connectFamilies(e *engine.Engine, allEvents bool) uint64 {
+	if allEvents {
+		return 0
+	}
+	return e.ConnectFamilies()
 }
 
 // containerStage is container attribution: the metadata cache and the

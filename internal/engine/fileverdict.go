@@ -28,10 +28,14 @@ func fileField(name string) bool {
 
 // partial evaluates n on ev treating every field fileField does not know
 // as unknown.
-func partial(n node, ev *event.Event) tri {
+func partial(n node, ev *event.Event) tri { return partialWith(n, ev, fileField) }
+
+// partialWith evaluates n on ev treating every field known does not
+// accept as unknown.
+func partialWith(n node, ev *event.Event, known func(string) bool) tri {
 	switch n := n.(type) {
 	case *checkNode:
-		if !fileField(n.field) || (n.rhs != "" && !fileField(n.rhs)) {
+		if !known(n.field) || (n.rhs != "" && !known(n.rhs)) {
 			return triUnknown
 		}
 		if n.pred(ev) {
@@ -39,7 +43,7 @@ func partial(n node, ev *event.Event) tri {
 		}
 		return triFalse
 	case *notNode:
-		switch partial(n.kid, ev) {
+		switch partialWith(n.kid, ev, known) {
 		case triTrue:
 			return triFalse
 		case triFalse:
@@ -49,7 +53,7 @@ func partial(n node, ev *event.Event) tri {
 	case *andNode:
 		out := triTrue
 		for _, k := range n.kids {
-			switch partial(k, ev) {
+			switch partialWith(k, ev, known) {
 			case triFalse:
 				return triFalse
 			case triUnknown:
@@ -60,7 +64,7 @@ func partial(n node, ev *event.Event) tri {
 	case *orNode:
 		out := triFalse
 		for _, k := range n.kids {
-			switch partial(k, ev) {
+			switch partialWith(k, ev, known) {
 			case triTrue:
 				return triTrue
 			case triUnknown:

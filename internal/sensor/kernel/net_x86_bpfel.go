@@ -108,6 +108,7 @@ const (
 	netProgTraceExitSendto   = "trace_exit_sendto"
 	netProgTraceExitSocket   = "trace_exit_socket"
 	netVarAgentTgid          = "agent_tgid"
+	netVarConnectFamilies    = "connect_families"
 	netVarUnusedSock         = "unused_sock"
 	netVarWakeupBytes        = "wakeup_bytes"
 )
@@ -183,9 +184,10 @@ type netMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netVariableSpecs struct {
-	AgentTgid   *ebpf.VariableSpec `ebpf:"agent_tgid"`
-	UnusedSock  *ebpf.VariableSpec `ebpf:"unused_sock"`
-	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	AgentTgid       *ebpf.VariableSpec `ebpf:"agent_tgid"`
+	ConnectFamilies *ebpf.VariableSpec `ebpf:"connect_families"`
+	UnusedSock      *ebpf.VariableSpec `ebpf:"unused_sock"`
+	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // netObjects contains all objects after they have been loaded into the kernel.
@@ -227,9 +229,10 @@ func (m *netMaps) Close() error {
 //
 // It can be passed to loadNetObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netVariables struct {
-	AgentTgid   *ebpf.Variable `ebpf:"agent_tgid"`
-	UnusedSock  *ebpf.Variable `ebpf:"unused_sock"`
-	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
+	AgentTgid       *ebpf.Variable `ebpf:"agent_tgid"`
+	ConnectFamilies *ebpf.Variable `ebpf:"connect_families"`
+	UnusedSock      *ebpf.Variable `ebpf:"unused_sock"`
+	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // netPrograms contains all programs after they have been loaded into the kernel.

@@ -60,6 +60,11 @@ type Options struct {
 	// may have changed its path. Leave nil when every event is wanted
 	// (recording, --events).
 	FileFilter func(*event.Event) bool
+	// ConnectFamilies, when not zero, is the set of socket families (bit
+	// 1<<AF_x) whose connect calls are reported; the kernel drops the
+	// others before queueing them (engine.ConnectFamilies: the families
+	// some rule can match). Zero reports every connect.
+	ConnectFamilies uint64
 }
 
 // Stats are the sensor's counters since New.

@@ -207,6 +207,11 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 				return fmt.Errorf("kernel sensor: %s: set file_verdicts: %w", name, err)
 			}
 		}
+		if bpfGroup(g) == groupNet && s.opts.ConnectFamilies != 0 {
+			if err := spec.Variables["connect_families"].Set(s.opts.ConnectFamilies); err != nil {
+				return fmt.Errorf("kernel sensor: %s: set connect_families: %w", name, err)
+			}
+		}
 		if s.opts.ExcludePID > 0 {
 			if err := spec.Variables["agent_tgid"].Set(uint32(s.opts.ExcludePID)); err != nil {
 				return fmt.Errorf("kernel sensor: %s: set agent_tgid: %w", name, err)
@@ -330,6 +335,22 @@ func (s *Sensor) InvalidateFileVerdicts() error {
 	gen += 1 << 32
 	if err := s.sys.file.FsGen.Update(&zero, &gen, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("kernel sensor: bump file verdict generation: %w", err)
+	}
+	return nil
+}
+
+// SetConnectFamilies changes the socket families whose connect calls are
+// reported (see Options.ConnectFamilies; zero: every one), after a reload
+// of the rules. A no-op when connect is not captured.
+func (s *Sensor) SetConnectFamilies(mask uint64) error {
+	if !s.sys.loaded[groupNet] || s.sys.net.ConnectFamilies == nil {
+		return nil
+	}
+	if mask == 0 {
+		mask = ^uint64(0)
+	}
+	if err := s.sys.net.ConnectFamilies.Set(mask); err != nil {
+		return fmt.Errorf("kernel sensor: set connect families: %w", err)
 	}
 	return nil
 }

@@ -408,3 +408,31 @@ func TestNetDupFile(t *testing.T) {
 	checkNet(t, ev, -int64(unix.EBADF), &event.FD{Num: 987},
 		fdArg("res", -int64(unix.EBADF)), fdArg("oldfd", 987))
 }
+
+// TestConnectFamilies: with ConnectFamilies narrowed to AF_UNIX, a TCP
+// connect is dropped in the kernel and a unix one reported; widened again
+// at run time (a reload), the TCP connect is reported.
+func TestConnectFamilies(t *testing.T) {
+	c := startSensor(t, Options{Syscalls: []event.Type{event.TypeConnect}, ConnectFamilies: 1 << unix.AF_UNIX})
+	ops := []string{
+		fmt.Sprintf("socket|%d|%d|0", unix.AF_INET, unix.SOCK_STREAM),
+		"bind|$0|127.0.0.1:0", "port|$0", "close|$0", // a port nobody listens on
+		fmt.Sprintf("socket|%d|%d|0", unix.AF_INET, unix.SOCK_STREAM),
+		"connect|$4|127.0.0.1:$2", // 5: refused, TCP
+		fmt.Sprintf("socket|%d|%d|0", unix.AF_UNIX, unix.SOCK_STREAM),
+		"connect|$6|unix:@vigil-connect-families-test", // 7: refused, unix
+	}
+	pid, res := runNetOps(t, "/", ops...)
+	c.waitFDCall(t, pid, event.TypeConnect, res[6])
+	// The unix connect came after the TCP one, from the same thread: had
+	// the TCP one been reported, it would be here already.
+	if ev := c.find(func(e *event.Event) bool { return isType(e, pid, event.TypeConnect) && e.Syscall.FD.Num == res[4] }); ev != nil {
+		t.Errorf("TCP connect reported with only AF_UNIX wanted: %+v", ev.Syscall)
+	}
+	if err := c.sensor.SetConnectFamilies(0); err != nil {
+		t.Fatal(err)
+	}
+	pid, res = runNetOps(t, "/", ops...)
+	c.waitFDCall(t, pid, event.TypeConnect, res[4])
+	c.waitFDCall(t, pid, event.TypeConnect, res[6])
+}
