@@ -42,7 +42,12 @@ FUZZ_TARGETS := \
 	./internal/enforce/fanotify/:FuzzParseEvents \
 	./internal/enforce/kernel/:FuzzDecode \
 	./internal/enforce/:FuzzParseInotify \
-	./internal/state/:FuzzParseProc
+	./internal/state/:FuzzParseProc \
+	./internal/config/:FuzzParse \
+	./internal/ocsf/:FuzzAppendEvent \
+	./internal/ocsf/:FuzzAppendString \
+	./internal/output/:FuzzSyslog5424 \
+	./cmd/vigil/:FuzzParseProfile
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -50,14 +55,16 @@ fuzz:
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME); \
 	done
 
-# Go benchmarks, then the headline table: throughput of fixed workloads
-# with no agent, the do-nothing floor, and vigil with Falco's and its own
-# rules (`vigil bench overhead`, root, about five minutes; BENCH_ARGS adds
-# flags, e.g. BENCH_ARGS='--reps 9 --json').
+# Go benchmarks, then the headline tables (`vigil bench all`, root, under
+# ten minutes): overhead of fixed workloads against no agent and the
+# do-nothing floor, pipeline throughput without loss, rule evaluation per
+# core, memory, detection latency; written to docs/performance.md with the
+# machine's description. BENCH_ARGS adds flags, e.g. BENCH_ARGS='--json' or
+# BENCH_ARGS='--sections rules,memory --write ""'.
 BENCH_ARGS ?=
 bench: build
 	$(GO) test ./... -run '^$$' -bench . -benchmem
-	bin/vigil bench overhead $(BENCH_ARGS)
+	bin/vigil bench all $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

@@ -139,6 +139,7 @@ func newBenchCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringSliceVar(&f.workloads, "workloads", nil, "run only these workloads (open, exec, connect, redis)")
 	fl.StringSliceVar(&f.configs, "configs", nil, "measure only these configurations besides none (floor, auditd, vigil-falco, vigil-default, vigil-policy, vigil-policy-fs)")
 	cmd.AddCommand(overhead)
+	cmd.AddCommand(pipelineBenchCmds(g, stdout, stderr)...)
 	return cmd
 }
 
