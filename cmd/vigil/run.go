@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var flags *config.Flags
+	var cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent: watch every process on this host",
@@ -49,11 +51,35 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return runAgent(cmd.Context(), cfg, flags.Load, cfg.Log.NewLogger(stderr), stdout, stderr)
 		},
 	}
 	flags = config.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile of the agent to this file (go tool pprof), for performance work")
 	return cmd
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // runAgent runs the agent with cfg until ctx ends; reload reads the

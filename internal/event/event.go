@@ -447,9 +447,9 @@ func (s *Syscall) Arg(name string) (Arg, bool) {
 	if s == nil {
 		return Arg{}, false
 	}
-	for _, a := range s.Args {
-		if a.Name == name {
-			return a, true
+	for i := range s.Args { // by index: no copy of the arguments passed over
+		if s.Args[i].Name == name {
+			return s.Args[i], true
 		}
 	}
 	return Arg{}, false
