@@ -81,7 +81,10 @@ func TestBenchOverheadQuick(t *testing.T) {
 		t.Fatalf("agents %+v, want one per vigil configuration", rep.Agents)
 	}
 	for _, a := range rep.Agents {
-		if a.Runs != 1 || a.Events == 0 {
+		// auditd's event count is an estimate from its log's rule records
+		// (0 when the daemon did not write them in time): only its run
+		// is required.
+		if a.Runs != 1 || (a.Events == 0 && a.Config != cfgAuditd) {
 			t.Errorf("agent %s: %+v (want one run that saw events)", a.Config, a)
 		}
 	}
