@@ -710,17 +710,8 @@ func startRedis(ctx context.Context, install bool, log *slog.Logger) (*redisServ
 		if !install {
 			return nil, "redis-server or redis-benchmark not installed (and --install=false)"
 		}
-		if _, err := exec.LookPath("apt-get"); err != nil {
-			return nil, "redis-server or redis-benchmark not installed, and no apt-get to install them"
-		}
-		log.Info("bench overhead: installing redis-server and redis-tools with apt-get")
-		if out, err := exec.CommandContext(ctx, "apt-get", "update", "-qq").CombinedOutput(); err != nil {
-			return nil, fmt.Sprintf("apt-get update: %v: %s", err, lastLine(out))
-		}
-		install := exec.CommandContext(ctx, "apt-get", "install", "-y", "-qq", "redis-server", "redis-tools")
-		install.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := install.CombinedOutput(); err != nil {
-			return nil, fmt.Sprintf("apt-get install redis-server redis-tools: %v: %s", err, lastLine(out))
+		if why := aptInstall(ctx, log, "redis-server", "redis-tools"); why != "" {
+			return nil, why
 		}
 		if server, errS = exec.LookPath("redis-server"); errS != nil {
 			return nil, fmt.Sprintf("redis-server after installing: %v", errS)

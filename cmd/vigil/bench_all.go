@@ -136,7 +136,7 @@ func newBenchAllCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringSliceVar(&f.sections, "sections", nil, "run only these sections ("+strings.Join(allSections(), ", ")+")")
 	fl.IntVar(&f.reps, "reps", allOverheadReps, "overhead's interleaved repetitions (1 with --quick)")
 	fl.StringVar(&f.falcoRules, "falco-rules", defaultFalcoRules, "Falco's rules file (overhead and rules)")
-	fl.BoolVar(&f.install, "install", true, "install redis-server and redis-tools with apt-get when missing (overhead)")
+	fl.BoolVar(&f.install, "install", true, "install redis-server, redis-tools and auditd with apt-get when missing (overhead)")
 	return cmd
 }
 
