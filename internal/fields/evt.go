@@ -32,7 +32,19 @@ func returnValue(ev *event.Event) (res int64, ok bool) {
 // openFlags returns the kernel open flags of an open, openat or openat2
 // event; ok is false when it has none.
 func openFlags(ev *event.Event) (flags uint64, ok bool) {
-	if a, ok := ev.Syscall.Arg("flags"); ok && a.Kind == event.ArgOpenFlags {
+	sc := ev.Syscall
+	if sc == nil {
+		return 0, false
+	}
+	// Where the decoder puts it (Falco's order: third for open, fourth for
+	// openat and openat2), before searching by name: the open rules ask
+	// for the flags of every open, once per rule.
+	for _, i := range [2]int{3, 2} {
+		if i < len(sc.Args) && sc.Args[i].Kind == event.ArgOpenFlags && sc.Args[i].Name == "flags" {
+			return uint64(sc.Args[i].Num), true
+		}
+	}
+	if a, ok := sc.Arg("flags"); ok && a.Kind == event.ArgOpenFlags {
 		return uint64(a.Num), true
 	}
 	return 0, false
