@@ -425,15 +425,60 @@ type agentStats struct {
 
 // benchAgent is a running `vigil run` child.
 type benchAgent struct {
+	agentLog
 	cmd   *exec.Cmd
-	mu    sync.Mutex
-	tail  []string // last lines of its stderr
-	final string   // its "vigil stopped" line
-	ready chan struct{}
+	final string // its "vigil stopped" line (under mu)
 	done  chan error
 }
 
 const agentTailLines = 50
+
+// agentLog reads a `vigil run --log-format json` child's stderr: it keeps
+// the last lines for error messages and closes ready at the ready line.
+// Both the overhead and the pipeline benchmarks' agents use it.
+type agentLog struct {
+	mu    sync.Mutex
+	tail  []string // last lines of its stderr
+	ready chan struct{}
+}
+
+func newAgentLog() agentLog { return agentLog{ready: make(chan struct{})} }
+
+// consume reads r to its end; onLine, when set, sees each line (its msg
+// and text, and when it was read) with mu held.
+func (l *agentLog) consume(r io.Reader, onLine func(msg, line string, at time.Time)) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	readySeen := false
+	for sc.Scan() {
+		line := sc.Text()
+		at := time.Now()
+		var m struct {
+			Msg string `json:"msg"`
+		}
+		_ = json.Unmarshal([]byte(line), &m)
+		l.mu.Lock()
+		l.tail = append(l.tail, line)
+		if len(l.tail) > agentTailLines {
+			l.tail = l.tail[len(l.tail)-agentTailLines:]
+		}
+		if onLine != nil {
+			onLine(m.Msg, line, at)
+		}
+		l.mu.Unlock()
+		if !readySeen && strings.Contains(m.Msg, "ready") {
+			readySeen = true
+			close(l.ready)
+		}
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+func (l *agentLog) tailText() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.tail, "\n")
+}
 
 // startBenchAgent starts `exe run` with JSON logs, alerts to /dev/null,
 // and waits for its ready line.
@@ -447,9 +492,13 @@ func startBenchAgent(ctx context.Context, exe string, args []string) (*benchAgen
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start agent: %w", err)
 	}
-	a := &benchAgent{cmd: cmd, ready: make(chan struct{}), done: make(chan error, 1)}
+	a := &benchAgent{agentLog: newAgentLog(), cmd: cmd, done: make(chan error, 1)}
 	go func() {
-		a.consume(stderr)
+		a.consume(stderr, func(msg, line string, _ time.Time) {
+			if msg == "vigil stopped" {
+				a.final = line
+			}
+		})
 		a.done <- cmd.Wait()
 	}()
 	select {
@@ -466,39 +515,6 @@ func startBenchAgent(ctx context.Context, exe string, args []string) (*benchAgen
 		<-a.done
 		return nil, fmt.Errorf("agent not ready after 2 minutes: %s", a.tailText())
 	}
-}
-
-func (a *benchAgent) consume(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	readySeen := false
-	for sc.Scan() {
-		line := sc.Text()
-		var l struct {
-			Msg string `json:"msg"`
-		}
-		_ = json.Unmarshal([]byte(line), &l)
-		a.mu.Lock()
-		a.tail = append(a.tail, line)
-		if len(a.tail) > agentTailLines {
-			a.tail = a.tail[len(a.tail)-agentTailLines:]
-		}
-		if l.Msg == "vigil stopped" {
-			a.final = line
-		}
-		a.mu.Unlock()
-		if !readySeen && strings.Contains(l.Msg, "ready") {
-			readySeen = true
-			close(a.ready)
-		}
-	}
-	_, _ = io.Copy(io.Discard, r)
-}
-
-func (a *benchAgent) tailText() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return strings.Join(a.tail, "\n")
 }
 
 // stop sends SIGINT, waits for the agent to drain and exit, and returns

@@ -119,13 +119,11 @@ type timedLine struct {
 // stats lines parsed as they come and, when asked, its stdout lines
 // delivered with the time of reading.
 type pipeAgent struct {
+	agentLog
 	cmd     *exec.Cmd
 	args    []string
-	mu      sync.Mutex
-	tail    []string
-	last    *statsSample
+	last    *statsSample  // under mu
 	changed chan struct{} // closed (and replaced) at each stats line
-	ready   chan struct{}
 	done    chan struct{} // closed once the child has exited
 	err     error         // its exit status, set before done closes
 	lines   chan timedLine
@@ -150,9 +148,9 @@ func startPipeAgent(ctx context.Context, exe string, args []string, wantStdout b
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start agent: %w", err)
 	}
-	a := &pipeAgent{cmd: cmd, args: args, changed: make(chan struct{}), ready: make(chan struct{}), done: make(chan struct{})}
+	a := &pipeAgent{agentLog: newAgentLog(), cmd: cmd, args: args, changed: make(chan struct{}), done: make(chan struct{})}
 	var readers sync.WaitGroup
-	readers.Go(func() { a.consume(stderr) })
+	readers.Go(func() { a.consume(stderr, a.onLine) })
 	if wantStdout {
 		a.lines = make(chan timedLine, 1<<14)
 		readers.Go(func() {
@@ -186,44 +184,18 @@ func startPipeAgent(ctx context.Context, exe string, args []string, wantStdout b
 
 func (a *pipeAgent) pid() int { return a.cmd.Process.Pid }
 
-func (a *pipeAgent) consume(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	readySeen := false
-	for sc.Scan() {
-		line := sc.Text()
-		at := time.Now()
-		var l struct {
-			Msg string `json:"msg"`
-		}
-		_ = json.Unmarshal([]byte(line), &l)
-		a.mu.Lock()
-		a.tail = append(a.tail, line)
-		if len(a.tail) > agentTailLines {
-			a.tail = a.tail[len(a.tail)-agentTailLines:]
-		}
-		if l.Msg == "vigil stats" {
-			var s statsSample
-			if err := json.Unmarshal([]byte(line), &s); err == nil {
-				s.At = at
-				a.last = &s
-				close(a.changed)
-				a.changed = make(chan struct{})
-			}
-		}
-		a.mu.Unlock()
-		if !readySeen && strings.Contains(l.Msg, "ready") {
-			readySeen = true
-			close(a.ready)
-		}
+// onLine keeps the agent's last stats line (mu held).
+func (a *pipeAgent) onLine(msg, line string, at time.Time) {
+	if msg != "vigil stats" {
+		return
 	}
-	_, _ = io.Copy(io.Discard, r)
-}
-
-func (a *pipeAgent) tailText() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return strings.Join(a.tail, "\n")
+	var s statsSample
+	if err := json.Unmarshal([]byte(line), &s); err == nil {
+		s.At = at
+		a.last = &s
+		close(a.changed)
+		a.changed = make(chan struct{})
+	}
 }
 
 // statsAfter waits for a stats line read after t (the agent must run
