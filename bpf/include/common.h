@@ -56,11 +56,19 @@ static __always_inline void count_drop(__u32 kind)
 		__sync_fetch_and_add(n, 1);
 }
 
-static __always_inline __u64 ringbuf_flags(void)
+/* Wakes the reader once per wakeup_bytes of queued data: when a record of
+ * size bytes (plus its 8-byte header) makes the queue cross a multiple of
+ * it. Waking on every record while the queue is above the mark would cost
+ * one forced wakeup per record exactly when the reader lags (a storm): it
+ * tripled the cost of a record. The reader drains the queue before it
+ * sleeps, so the first crossing after that wakes it; below the mark it
+ * wakes at its poll interval. */
+static __always_inline __u64 ringbuf_flags(__u64 size)
 {
 	if (wakeup_bytes == 0)
 		return 0;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail / wakeup_bytes != (avail + size + 8) / wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -68,7 +76,7 @@ static __always_inline __u64 ringbuf_flags(void)
 /* Sends size bytes of data as one record, counting a loss on failure. */
 static __always_inline void submit(void *data, __u64 size, __u32 kind)
 {
-	if (bpf_ringbuf_output(&events, data, size, ringbuf_flags()) < 0)
+	if (bpf_ringbuf_output(&events, data, size, ringbuf_flags(size)) < 0)
 		count_drop(kind);
 }
 
