@@ -54,15 +54,22 @@ type Rule struct {
 	// exceptions applied, as an s-expression.
 	Compiled string
 
-	pred    pred
-	cond    node // the condition pred is built from
-	output  []outPart
-	outVals []outField
-	matches atomic.Uint64
+	pred pred
+	cond node // the condition pred is built from
+	// filePossible is false when the rule cannot match an open of the
+	// event's file whatever the rest (FileVerdict); nil: always possible.
+	filePossible pred
+	output       []outPart
+	outVals      []outField
+	matches      atomic.Uint64
 }
 
 // Matches counts the alerts the rule raised.
 func (r *Rule) Matches() uint64 { return r.matches.Load() }
+
+// Test reports whether ev satisfies the rule's condition, without raising
+// an alert or counting a match; false for a rule that is not Loaded.
+func (r *Rule) Test(ev *event.Event) bool { return r.Loaded && r.pred != nil && r.pred(ev) }
 
 type outPart struct {
 	text  string
@@ -189,6 +196,7 @@ func (c *compiler) rule(r *rules.Rule, naOutputs map[string]*naOutput) *Rule {
 	out.Compiled = render(n)
 	out.pred = build(n)
 	out.cond = n
+	out.filePossible = buildPossible(n, fileField)
 	out.output = parts
 	if len(out.Types) == 0 {
 		out.Skipped = "matches only event types Vigil does not capture yet: " + strings.Join(out.OtherTypes, ", ")
@@ -306,13 +314,19 @@ func (e *Engine) Evaluations() uint64 { return e.evals.Load() }
 // Eval tests ev against the rules that can match its type and calls fire
 // for each match (only the first in MatchFirst mode). It allocates only
 // for matches.
-func (e *Engine) Eval(ev *event.Event, fire func(*Alert)) {
+func (e *Engine) Eval(ev *event.Event, fire func(*Alert)) { e.EvalCached(ev, nil, fire) }
+
+// EvalCached is Eval with a FileCache (nil for none): an open-family
+// event is tested only against the rules that could match its file.
+func (e *Engine) EvalCached(ev *event.Event, files *FileCache, fire func(*Alert)) {
 	e.evals.Add(1)
 	if int(ev.Type) >= len(e.byType) {
 		return
 	}
 	rs := e.byType[ev.Type]
-	if e.byName != nil {
+	if files != nil && len(rs) > 0 && ev.Type.IsOpen() && ev.Syscall != nil && ev.Syscall.FD != nil {
+		rs = e.fileRules(ev, files)
+	} else if e.byName != nil {
 		if x := e.byName[ev.Type]; x != nil {
 			rs = x.candidates(e.procName(ev))
 		}

@@ -89,9 +89,133 @@ func (e *Engine) FileVerdict(ev *event.Event) bool {
 		return true
 	}
 	for _, r := range e.byType[ev.Type] {
-		if r.cond == nil || partial(r.cond, ev) != triFalse {
+		if r.filePossible == nil || r.filePossible(ev) {
 			return true
 		}
 	}
 	return false
+}
+
+// buildPossible compiles n into a predicate that is true unless n is
+// certainly false when only the fields known accepts are known: the
+// compiled form of partialWith(n, ev, known) != triFalse, with the
+// unknown checks folded away at compile time. It returns nil when n is
+// possible whatever the event.
+func buildPossible(n node, known func(string) bool) pred {
+	switch n := n.(type) {
+	case *checkNode:
+		if !known(n.field) || (n.rhs != "" && !known(n.rhs)) {
+			return nil
+		}
+		return n.pred
+	case *notNode:
+		// not k is possible unless k is certain.
+		c := buildCertain(n.kid, known)
+		if c == nil {
+			return nil
+		}
+		return func(ev *event.Event) bool { return !c(ev) }
+	case *andNode:
+		var ps []pred
+		for _, k := range n.kids {
+			if p := buildPossible(k, known); p != nil {
+				ps = append(ps, p)
+			}
+		}
+		return allOf(ps)
+	case *orNode:
+		ps := make([]pred, 0, len(n.kids))
+		for _, k := range n.kids {
+			p := buildPossible(k, known)
+			if p == nil {
+				return nil // one kid possible whatever: so is the or
+			}
+			ps = append(ps, p)
+		}
+		return anyOf(ps)
+	}
+	return nil
+}
+
+// buildCertain compiles n into a predicate that is true when n is
+// certainly true with only the fields known accepts known
+// (partialWith(n, ev, known) == triTrue). It returns nil when n is never
+// certain.
+func buildCertain(n node, known func(string) bool) pred {
+	switch n := n.(type) {
+	case *checkNode:
+		if !known(n.field) || (n.rhs != "" && !known(n.rhs)) {
+			return nil
+		}
+		return n.pred
+	case *notNode:
+		// not k is certain when k is impossible.
+		p := buildPossible(n.kid, known)
+		if p == nil {
+			return nil
+		}
+		return func(ev *event.Event) bool { return !p(ev) }
+	case *andNode:
+		ps := make([]pred, 0, len(n.kids))
+		for _, k := range n.kids {
+			c := buildCertain(k, known)
+			if c == nil {
+				return nil // one kid never certain: nor is the and
+			}
+			ps = append(ps, c)
+		}
+		return allOf(ps)
+	case *orNode:
+		var ps []pred
+		for _, k := range n.kids {
+			if c := buildCertain(k, known); c != nil {
+				ps = append(ps, c)
+			}
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		return anyOf(ps)
+	}
+	return nil
+}
+
+// allOf is the conjunction of ps; nil (true) when ps is empty.
+func allOf(ps []pred) pred {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(ev *event.Event) bool { return a(ev) && b(ev) }
+	}
+	return func(ev *event.Event) bool {
+		for _, p := range ps {
+			if !p(ev) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// anyOf is the disjunction of ps, which is not empty.
+func anyOf(ps []pred) pred {
+	switch len(ps) {
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(ev *event.Event) bool { return a(ev) || b(ev) }
+	}
+	return func(ev *event.Event) bool {
+		for _, p := range ps {
+			if p(ev) {
+				return true
+			}
+		}
+		return false
+	}
 }
