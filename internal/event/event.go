@@ -89,6 +89,10 @@ const (
 	numTypes
 )
 
+// NumTypes bounds the event types: every Type is below it, so an array of
+// NumTypes counters can be indexed by Type.
+const NumTypes = int(numTypes)
+
 var typeNames = [numTypes]string{
 	TypeUnknown:      "unknown",
 	TypeExecve:       "execve",

@@ -30,7 +30,7 @@ type Pipeline struct {
 	log       *slog.Logger
 
 	events     atomic.Uint64
-	byType     [32]atomic.Uint64
+	byType     [event.NumTypes]atomic.Uint64
 	sinkErrors atomic.Uint64
 }
 

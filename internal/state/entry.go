@@ -38,6 +38,15 @@ type entry struct {
 	// cgroup paths as of the last exec or clone (or /proc), namespaces
 	cgroup, cgroupV1 string
 	mntNS, pidNS     uint32
+
+	// The ancestry last built for this entry (Table.ancestors): valid
+	// while ancValid, the table's lineage count is still ancGen and the
+	// table's time is before ancUntil. ancIdx are the ancestors' slots.
+	anc      []event.Ancestor
+	ancIdx   []int32
+	ancValid bool
+	ancGen   uint64
+	ancUntil int64
 }
 
 // list is a doubly linked list of slots.

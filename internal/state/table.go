@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync/atomic"
 	"time"
@@ -84,11 +85,15 @@ type Table struct {
 
 	now       int64 // latest event time seen, Unix ns
 	lastSweep int64
-	scratch   []int32  // ancestor slots during one Apply
-	seen      []uint32 // their pids
-	proc      *procReader
-	pi        procInfo
-	socks     sockNames
+	scratch   []int32 // ancestor slots during one Apply
+	// lineage counts changes to any entry's identity (pid, parent, image,
+	// name) and to the set of entries: an entry's cached ancestry (entry.anc)
+	// is valid while it was built at the current count.
+	lineage uint64
+	seen    []uint32 // their pids
+	proc    *procReader
+	pi      procInfo
+	socks   sockNames
 
 	nLive, nExited             atomic.Int64
 	seeded, seedErrors         atomic.Uint64
@@ -308,6 +313,7 @@ func (t *Table) Apply(ev *event.Event) {
 	e := &t.slots[i]
 	if p := ev.Process.PPID; p != 0 && p != e.ppid {
 		e.ppid = p // reparented
+		t.lineage++
 	} else if p == 0 {
 		ev.Process.PPID = e.ppid
 	}
@@ -398,6 +404,7 @@ func (t *Table) resolve(ev *event.Event) int32 {
 		// The event knows an image the table missed (a recording, or an
 		// exec event that was lost): it wins.
 		e.setImage(p)
+		t.lineage++
 	} else if p.Cwd != "" {
 		e.cwd = p.Cwd
 	}
@@ -408,6 +415,9 @@ func (t *Table) resolve(ev *event.Event) int32 {
 		e.fillLive(p)
 	case p.TID == p.PID || p.TID == 0:
 		// Threads may have their own comm; the leader's names the process.
+		if p.Name != "" && p.Name != e.name {
+			t.lineage++ // renamed (prctl PR_SET_NAME): its descendants' ancestry shows it
+		}
 		e.setLive(p)
 	}
 	e.fillImage(p)
@@ -479,6 +489,7 @@ func (t *Table) learn(anc []event.Ancestor) {
 			e.execID = event.NewExecID(t.bootID, a.PID, 0)
 		}
 		t.learned.Add(1)
+		t.lineage++
 	}
 }
 
@@ -497,10 +508,21 @@ func (t *Table) markExited(i int32, at time.Time) {
 	}
 	t.pushBack(&t.dead, i)
 	t.nExited.Add(1)
+	t.lineage++
 }
 
-// ancestors sets ev.Ancestors from the lineage of entry i.
+// ancestors sets ev.Ancestors from the lineage of entry i. The list is
+// built once and shared by the events of the process until the table's
+// lineage changes (or an exited ancestor's grace period ends): events must
+// not modify it.
 func (t *Table) ancestors(ev *event.Event, i int32) {
+	if e := &t.slots[i]; e.ancValid && e.ancGen == t.lineage && t.now < e.ancUntil {
+		for _, j := range e.ancIdx {
+			t.touch(j)
+		}
+		ev.Ancestors = e.anc
+		return
+	}
 	self := t.slots[i].pid
 	sc, seen := t.scratch[:0], t.seen[:0]
 	ppid := t.slots[i].ppid
@@ -522,17 +544,23 @@ walk:
 		ppid = t.slots[j].ppid
 	}
 	t.scratch, t.seen = sc, seen
-	if len(sc) == 0 {
-		ev.Ancestors = nil
-		return
-	}
-	anc := make([]event.Ancestor, len(sc))
-	for k, j := range sc {
-		e := &t.slots[j]
-		anc[k] = event.Ancestor{PID: e.pid, ExecID: e.execID, Name: e.name, Exe: e.exe, Args: e.args}
-		t.touch(j)
+	var anc []event.Ancestor
+	until := int64(math.MaxInt64)
+	if len(sc) > 0 {
+		anc = make([]event.Ancestor, len(sc))
+		for k, j := range sc {
+			a := &t.slots[j]
+			anc[k] = event.Ancestor{PID: a.pid, ExecID: a.execID, Name: a.name, Exe: a.exe, Args: a.args}
+			t.touch(j)
+			if a.exited && a.exitAt+t.grace < until {
+				until = a.exitAt + t.grace // get stops finding it then
+			}
+		}
 	}
 	ev.Ancestors = anc
+	e := &t.slots[i]
+	e.anc, e.ancIdx = anc, append(e.ancIdx[:0], sc...)
+	e.ancValid, e.ancGen, e.ancUntil = true, t.lineage, until
 }
 
 // get returns the slot of pid, or nilIdx when the table does not know it
@@ -551,6 +579,7 @@ func (t *Table) get(pid uint32) int32 {
 // slot returns a cleared live slot for pid, replacing pid's entry if
 // there is one, making room if the table is full.
 func (t *Table) slot(pid uint32) int32 {
+	t.lineage++
 	if i, ok := t.index[pid]; ok {
 		t.unlinkAny(i)
 		t.slots[i].reset()
@@ -603,6 +632,7 @@ func (t *Table) sweep() {
 
 // drop removes entry i from the table.
 func (t *Table) drop(i int32) {
+	t.lineage++
 	t.unlinkAny(i)
 	e := &t.slots[i]
 	delete(t.index, e.pid)
