@@ -170,8 +170,11 @@ func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Co
 		Syscalls:        syscalls,
 		FileFilter:      fileFilter(detector, cfg.Events.Stdout || cfg.Sensor.NoFileCache),
 		ConnectFamilies: connectFamilies(detector.Engine(), cfg.Events.Stdout),
-		OnIdle:          func() { wd.Beat(); run.Flush() },
-		Logger:          log,
+		// The pipeline keeps no event past Handle: the detector's alerts
+		// carry copies, the other stages copy what they keep.
+		ReuseEvents: true,
+		OnIdle:      func() { wd.Beat(); run.Flush() },
+		Logger:      log,
 	})
 	if err != nil {
 		return fmt.Errorf("%w (run `vigil doctor` to see what this host lacks)", err)

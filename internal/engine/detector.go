@@ -164,6 +164,9 @@ func (d *Detector) drop(ev *event.Event) {
 }
 
 func (d *Detector) fire(a *Alert) {
+	// The alert outlives this Write; the event's memory may not (a source
+	// may reuse it once the pipeline is done with it).
+	a.Event = a.Event.Copy()
 	var start time.Time
 	if d.timing {
 		start = time.Now()

@@ -6,4 +6,8 @@
 // Contract: Handle and Flush are called from one goroutine (the source's),
 // or through Shared, which serialises several;
 // a sink error is logged and counted, never stops the pipeline.
+// Enrichers and sinks keep no reference to an event (nor its Syscall,
+// descriptor or arguments) once Apply or Write has returned: what they
+// keep they copy (event.Event.Copy; the detector's alerts do), so that a
+// source may reuse an event's memory once Handle returns.
 package pipeline

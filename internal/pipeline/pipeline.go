@@ -11,12 +11,14 @@ import (
 	"github.com/vigil-sec/vigil/internal/event"
 )
 
-// Enricher completes events with state (the process table).
+// Enricher completes events with state (the process table). It keeps no
+// reference to an event past Apply.
 type Enricher interface {
 	Apply(ev *event.Event)
 }
 
-// Sink consumes completed events.
+// Sink consumes completed events. It keeps no reference to an event past
+// Write (see the package contract).
 type Sink interface {
 	Write(ev *event.Event) error
 	// Flush pushes buffered output out; called when the source is idle.

@@ -66,6 +66,10 @@ type Decoder struct {
 	Host   string
 	BootID [16]byte
 	Clock  host.Clock
+
+	// events given back by Recycle, reused by Decode
+	opens pool[openAlloc]
+	miscs pool[miscAlloc]
 }
 
 func malformed(format string, args ...any) error {

@@ -58,7 +58,7 @@ func (d *Decoder) decodeMisc(raw []byte, typ event.Type) (*event.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := new(miscAlloc)
+	a := d.miscs.get()
 	ev := &a.ev
 	d.fillTask(ev, (*processVigilTask)(unsafe.Pointer(&g.Task)), typ)
 	raw6 := g.Args

@@ -74,7 +74,7 @@ func (d *Decoder) decodeOpen(raw []byte, typ event.Type) (*event.Event, error) {
 		return nil, err
 	}
 	// One allocation for the event and its details.
-	a := new(openAlloc)
+	a := d.opens.get()
 	ev := &a.ev
 	d.fillTask(ev, (*processVigilTask)(unsafe.Pointer(&o.Task)), typ)
 	f := o.Task.Flags
