@@ -27,13 +27,15 @@ import (
 const (
 	secOverhead   = "overhead"
 	secThroughput = "throughput"
+	// secThroughputPrctl is the throughput with the prctl storm.
+	secThroughputPrctl = "throughput-prctl"
 	secRules      = "rules"
 	secMemory     = "memory"
 	secLatency    = "latency"
 )
 
 func allSections() []string {
-	return []string{secOverhead, secThroughput, secRules, secMemory, secLatency}
+	return []string{secOverhead, secThroughput, secThroughputPrctl, secRules, secMemory, secLatency}
 }
 
 // allOverheadConfigs are the overhead configurations `bench all` asks for;
@@ -80,6 +82,8 @@ type allReport struct {
 	Quick      bool              `json:"quick"`
 	Overhead   *overheadReport   `json:"overhead,omitempty"`
 	Throughput *throughputReport `json:"throughput,omitempty"`
+	// ThroughputPrctl is the throughput with the prctl storm.
+	ThroughputPrctl *throughputReport `json:"throughput_prctl,omitempty"`
 	Rules      *rulesReport      `json:"rules,omitempty"`
 	Memory     *memoryReport     `json:"memory,omitempty"`
 	Latency    *latencyReport    `json:"latency,omitempty"`
@@ -187,6 +191,8 @@ func runAll(ctx context.Context, f *allFlags, exe, command string, log *slog.Log
 				install: f.install, configs: allOverheadConfigs()}, exe, log)
 		case secThroughput:
 			rep.Throughput, err = runThroughput(ctx, &throughputFlags{quick: f.quick}, exe, log)
+		case secThroughputPrctl:
+			rep.ThroughputPrctl, err = runThroughput(ctx, &throughputFlags{syscall: "prctl", quick: f.quick}, exe, log)
 		case secRules:
 			rep.Rules, err = runRules(ctx, &rulesFlags{quick: f.quick, mix: defaultMix, falcoRules: falco}, log)
 		case secMemory:
@@ -327,6 +333,13 @@ func (rep *allReport) targets() []target {
 			})
 		}
 	}
+	if r := rep.ThroughputPrctl; r != nil {
+		ts = append(ts, target{
+			What:   fmt.Sprintf("no loss at %s events/s (prctl storm)", thousands(zeroLossTarget)),
+			Figure: "highest rate without loss " + thousands(r.MaxRate) + " events/s",
+			Met:    r.zeroLossAt(zeroLossTarget),
+		})
+	}
 	if rep.Memory != nil {
 		ts = append(ts, target{
 			What:   fmt.Sprintf("resident memory under %.0f MiB with %s extra live processes", rep.Memory.TargetMiB, thousands(float64(rep.Memory.ExtraProcesses))),
@@ -385,6 +398,7 @@ func (rep *allReport) writeTable(w io.Writer) error {
 	}{
 		{secOverhead, rep.Overhead, rep.Overhead != nil},
 		{secThroughput, rep.Throughput, rep.Throughput != nil},
+		{secThroughputPrctl, rep.ThroughputPrctl, rep.ThroughputPrctl != nil},
 		{secRules, rep.Rules, rep.Rules != nil},
 		{secMemory, rep.Memory, rep.Memory != nil},
 		{secLatency, rep.Latency, rep.Latency != nil},
@@ -469,7 +483,7 @@ func (rep *allReport) writeMarkdown(w io.Writer) error {
 
 	for _, s := range allSections() {
 		title := map[string]string{
-			secOverhead: "Overhead", secThroughput: "Pipeline throughput", secRules: "Rule evaluation",
+			secOverhead: "Overhead", secThroughput: "Pipeline throughput", secThroughputPrctl: "Pipeline throughput, prctl storm", secRules: "Rule evaluation",
 			secMemory: "Memory", secLatency: "Detection latency",
 		}[s]
 		if msg, ok := rep.Errors[s]; ok {
@@ -486,6 +500,11 @@ func (rep *allReport) writeMarkdown(w io.Writer) error {
 			if rep.Throughput != nil {
 				fmt.Fprintf(&b, "\n## %s\n\n", title)
 				rep.Throughput.markdown(&b)
+			}
+		case secThroughputPrctl:
+			if rep.ThroughputPrctl != nil {
+				fmt.Fprintf(&b, "\n## %s\n\n", title)
+				rep.ThroughputPrctl.markdown(&b)
 			}
 		case secRules:
 			if rep.Rules != nil {
@@ -565,6 +584,14 @@ func (rep *overheadReport) markdown(w io.Writer) {
 }
 
 func (rep *throughputReport) markdown(w io.Writer) {
+	if rep.Syscall == "prctl" {
+		fmt.Fprintf(w, "`vigil bench throughput --syscall prctl`: the same agent and method, with a generator\n")
+		fmt.Fprintf(w, "calling prctl(PR_GET_DUMPABLE), the cheapest system call the sensor reports, one event\n")
+		fmt.Fprintf(w, "per call: the pipeline's own limit (BPF record, ring buffer, decode, process table,\n")
+		fmt.Fprintf(w, "rules), where the open storm is bounded by the kernel's open path.\n\n")
+		rep.markdownTable(w)
+		return
+	}
 	fmt.Fprintf(w, "`vigil bench throughput`: the agent, `%s`, runs the built-in\n", rep.Agent)
 	fmt.Fprintf(w, "rules; with `--no-file-cache` every open reaches user space (decode, process table,\n")
 	fmt.Fprintf(w, "rules, outputs; alerts to /dev/null). A generator opens and closes a scratch file at\n")
@@ -573,6 +600,10 @@ func (rep *throughputReport) markdown(w io.Writer) {
 	fmt.Fprintf(w, "each step, once it has drained; openat events and loss count the whole host's, not only\n")
 	fmt.Fprintf(w, "the generator's. Agent CPU is percent of one core; per event, it is the agent's CPU time\n")
 	fmt.Fprintf(w, "over the records it read (one core of it takes a million over that figure per second).\n\n")
+	rep.markdownTable(w)
+}
+
+func (rep *throughputReport) markdownTable(w io.Writer) {
 	var rows [][]string
 	for _, s := range rep.Steps {
 		note := ""
@@ -580,10 +611,10 @@ func (rep *throughputReport) markdown(w io.Writer) {
 			note = "generator limit"
 		}
 		rows = append(rows, []string{thousands(float64(s.TargetRate)), thousands(s.Achieved), thousands(float64(s.Generated)),
-			thousands(float64(s.OpenEvents)), thousands(float64(s.Lost)), fmt.Sprintf("%.2f%%", s.LossPerc),
+			thousands(float64(s.Events)), thousands(float64(s.Lost)), fmt.Sprintf("%.2f%%", s.LossPerc),
 			fmt.Sprintf("%.0f%%", s.AgentCPU), fmt.Sprintf("%.2f", s.AgentUsPerEvent), note})
 	}
-	mdTable(w, []string{"target opens/s", "achieved", "generated", "openat events", "kernel lost", "loss", "agent CPU",
+	mdTable(w, []string{"target " + rep.callsName() + "/s", "achieved", "generated", rep.EventType + " events", "kernel lost", "loss", "agent CPU",
 		"agent µs/event", ""}, rows)
 	fmt.Fprintf(w, "\n%s.\n", capitalize(rep.summary()))
 }

@@ -348,9 +348,10 @@ func newBenchStormCmd(stdout io.Writer) *cobra.Command {
 	var count int
 	var file string
 	var threads int
+	var syscall string
 	cmd := &cobra.Command{
 		Use:    "storm",
-		Short:  "Open and close a file N times at a paced rate (internal, for bench throughput and memory)",
+		Short:  "Open and close a file (or call prctl) N times at a paced rate (internal, for bench throughput and memory)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -359,6 +360,9 @@ func newBenchStormCmd(stdout io.Writer) *cobra.Command {
 			}
 			if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
 				return fmt.Errorf("--rate %v: want 0 (as fast as possible) or a positive rate", rate)
+			}
+			if _, ok := stormEventType(syscall); !ok {
+				return fmt.Errorf("--syscall %q: want open or prctl", syscall)
 			}
 			if file == "" {
 				f, err := os.CreateTemp("", "vigil-bench-storm-")
@@ -371,7 +375,7 @@ func newBenchStormCmd(stdout io.Writer) *cobra.Command {
 					return fmt.Errorf("create scratch file: %w", err)
 				}
 			}
-			d, err := stormOpens(file, rate, count, threads)
+			d, err := storm(syscall, file, rate, count, threads)
 			if err != nil {
 				return err
 			}
@@ -382,14 +386,27 @@ func newBenchStormCmd(stdout io.Writer) *cobra.Command {
 	cmd.Flags().IntVar(&count, "count", 0, "opens to make")
 	cmd.Flags().StringVar(&file, "file", "", "file to open (default: a new scratch file)")
 	cmd.Flags().IntVar(&threads, "threads", 1, "threads sharing the opens and the rate")
+	cmd.Flags().StringVar(&syscall, "syscall", "open", "open: open and close the file; prctl: prctl(PR_GET_DUMPABLE), the cheapest call the sensor reports")
 	return cmd
 }
 
-// stormOpens opens path read-only and closes it n times, on threads
-// threads (each its share of n and of the rate), paced at rate opens per
-// second in all (0: as fast as possible), and returns the time until the
-// last thread finished.
-func stormOpens(path string, rate float64, n, threads int) (time.Duration, error) {
+// stormEventType is the event type each call of a storm's system call is
+// reported as.
+func stormEventType(syscall string) (string, bool) {
+	switch syscall {
+	case "open":
+		return "openat", true
+	case "prctl":
+		return "prctl", true
+	}
+	return "", false
+}
+
+// storm makes n calls of syscall (open: open path read-only and close
+// it; prctl: prctl(PR_GET_DUMPABLE)) on threads threads (each its share
+// of n and of the rate), paced at rate calls per second in all (0: as fast
+// as possible), and returns the time until the last thread finished.
+func storm(syscall, path string, rate float64, n, threads int) (time.Duration, error) {
 	threads = max(1, min(threads, n))
 	start := time.Now()
 	errs := make([]error, threads)
@@ -399,19 +416,19 @@ func stormOpens(path string, rate float64, n, threads int) (time.Duration, error
 		if i < n%threads {
 			share++
 		}
-		wg.Go(func() { errs[i] = stormThread(path, rate/float64(threads), share, start) })
+		wg.Go(func() { errs[i] = stormThread(syscall, path, rate/float64(threads), share, start) })
 	}
 	wg.Wait()
 	return time.Since(start), errors.Join(errs...)
 }
 
-// stormThread makes n opens on one locked thread, paced at rate opens per
+// stormThread makes n calls on one locked thread, paced at rate calls per
 // second from start (0: as fast as possible). The schedule is absolute
 // (open i is due at start + i/rate); opens go in batches of a
 // millisecond's worth (rate/1000, at least one) and the loop sleeps while
 // it is ahead, so a late wake-up is caught up by the next batches and the
 // mean rate holds whenever the thread can reach it.
-func stormThread(path string, rate float64, n int, start time.Time) error {
+func stormThread(syscall, path string, rate float64, n int, start time.Time) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	batch := n
@@ -426,6 +443,15 @@ func stormThread(path string, rate float64, n int, start time.Time) error {
 			}
 		}
 		k := min(batch, n-done)
+		if syscall == "prctl" {
+			for range k {
+				if _, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_GET_DUMPABLE, 0, 0); e != 0 {
+					return fmt.Errorf("prctl: %w", e)
+				}
+			}
+			done += k
+			continue
+		}
 		for range k {
 			fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
@@ -441,9 +467,9 @@ func stormThread(path string, rate float64, n int, start time.Time) error {
 }
 
 // runStorm runs `exe bench storm` and returns what it did.
-func runStorm(ctx context.Context, exe, file string, rate float64, n, threads int) (stormResult, error) {
+func runStorm(ctx context.Context, exe, syscall, file string, rate float64, n, threads int) (stormResult, error) {
 	cmd := exec.CommandContext(ctx, exe, "bench", "storm", "--rate", strconv.FormatFloat(rate, 'f', -1, 64),
-		"--count", strconv.Itoa(n), "--file", file, "--threads", strconv.Itoa(threads))
+		"--count", strconv.Itoa(n), "--file", file, "--threads", strconv.Itoa(threads), "--syscall", syscall)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -506,6 +532,7 @@ func waitDrained(ctx context.Context, a *pipeAgent, end time.Time, timeout time.
 // bench throughput
 
 type throughputFlags struct {
+	syscall string // "open" (default) or "prctl"
 	quick   bool
 	json    bool
 	rates   []int
@@ -513,8 +540,15 @@ type throughputFlags struct {
 	threads int
 }
 
-// defaultThroughputRates are the target rates, opens (events) per second.
-var defaultThroughputRates = []int{100_000, 250_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000}
+// defaultThroughputRates are the target rates, opens (events) per second;
+// prctlThroughputRates those of the prctl storm.
+var (
+	defaultThroughputRates = []int{100_000, 250_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000}
+	prctlThroughputRates   = []int{250_000, 500_000, 750_000, 1_000_000, 1_500_000, 2_000_000}
+)
+
+// zeroLossTarget is the issue's target: no loss at this many events/s.
+const zeroLossTarget = 500_000
 
 // quickThroughputRates and quickStepSeconds make a --quick run.
 var quickThroughputRates = []int{20_000, 50_000}
@@ -536,11 +570,11 @@ type throughputStep struct {
 	Generated  int     `json:"generated"`
 	Seconds    float64 `json:"seconds"`
 	Achieved   float64 `json:"achieved_rate"`
-	// Records and OpenEvents are what the agent read during the step
-	// (the whole host's, not only the generator's); Lost is what the kernel
-	// could not queue.
+	// Records and Events (of the storm's event type) are what the agent
+	// read during the step (the whole host's, not only the generator's);
+	// Lost is what the kernel could not queue.
 	Records    uint64  `json:"kernel_records"`
-	OpenEvents uint64  `json:"openat_events"`
+	Events     uint64  `json:"events"`
 	Lost       uint64  `json:"kernel_lost"`
 	LossPerc   float64 `json:"loss_percent"`
 	AgentCPU   float64 `json:"agent_cpu_percent"` // of one core, over the step and its drain
@@ -554,7 +588,11 @@ type throughputStep struct {
 }
 
 type throughputReport struct {
-	Agent   string           `json:"agent"`
+	Agent string `json:"agent"`
+	// Syscall is the storm's system call (open, prctl) and EventType the
+	// events it makes.
+	Syscall   string           `json:"syscall"`
+	EventType string           `json:"event_type"`
 	Quick   bool             `json:"quick"`
 	Steps   []throughputStep `json:"steps"`
 	MaxRate float64          `json:"max_zero_loss_rate"`
@@ -567,13 +605,13 @@ type throughputReport struct {
 
 // measureStep turns the agent's counters before and after a step into
 // its figures.
-func measureStep(target int, gen stormResult, before, after statsSample, cpu, wall time.Duration) throughputStep {
+func measureStep(target int, evType string, gen stormResult, before, after statsSample, cpu, wall time.Duration) throughputStep {
 	st := throughputStep{
 		TargetRate: target,
 		Generated:  gen.Ops,
 		Seconds:    gen.Seconds,
 		Records:    after.KernelRecords - before.KernelRecords,
-		OpenEvents: after.ByType["openat"] - before.ByType["openat"],
+		Events:     after.ByType[evType] - before.ByType[evType],
 		Lost:       after.lost() - before.lost(),
 	}
 	if gen.Seconds > 0 {
@@ -588,7 +626,7 @@ func measureStep(target int, gen stormResult, before, after statsSample, cpu, wa
 	if st.Records > 0 {
 		st.AgentUsPerEvent = cpu.Seconds() * 1e6 / float64(st.Records)
 	}
-	st.ZeroLoss = st.Lost == 0 && st.OpenEvents >= uint64(gen.Ops)
+	st.ZeroLoss = st.Lost == 0 && st.Events >= uint64(gen.Ops)
 	st.GeneratorLimited = st.Achieved < generatorShortfall*float64(target)
 	return st
 }
@@ -651,6 +689,7 @@ func newBenchThroughputCmd(g *globalFlags, stdout, stderr io.Writer) *cobra.Comm
 	fl.IntSliceVar(&f.rates, "rates", nil, "target rates in opens/s (default 100000,250000,500000,750000,1000000,1500000,2000000)")
 	fl.Float64Var(&f.seconds, "step-seconds", 0, "seconds per step at its target rate (default 2)")
 	fl.IntVar(&f.threads, "threads", 1, "generator threads")
+	fl.StringVar(&f.syscall, "syscall", "open", "the storm's system call: open (a file event: path resolution, the open rules) or prctl (the cheapest call the sensor reports: the pipeline's own limit); prctl's default rates are 250,000 to 2,000,000/s")
 	return cmd
 }
 
@@ -661,7 +700,18 @@ func throughputAgentArgs() []string {
 
 func runThroughput(ctx context.Context, f *throughputFlags, exe string, log *slog.Logger) (*throughputReport, error) {
 	start := time.Now()
+	syscall := f.syscall
+	if syscall == "" {
+		syscall = "open"
+	}
+	evType, ok := stormEventType(syscall)
+	if !ok {
+		return nil, fmt.Errorf("--syscall %q: want open or prctl", syscall)
+	}
 	rates, secs := defaultThroughputRates, defaultStepSeconds
+	if syscall == "prctl" {
+		rates = prctlThroughputRates
+	}
 	if f.quick {
 		rates, secs = quickThroughputRates, quickStepSeconds
 	}
@@ -682,7 +732,7 @@ func runThroughput(ctx context.Context, f *throughputFlags, exe string, log *slo
 	}
 	defer cleanup()
 	args := throughputAgentArgs()
-	rep := &throughputReport{Agent: "vigil run " + strings.Join(args, " "), Quick: f.quick}
+	rep := &throughputReport{Agent: "vigil run " + strings.Join(args, " "), Syscall: syscall, EventType: evType, Quick: f.quick}
 	log.Info("bench throughput: starting the agent", "args", rep.Agent)
 	a, err := startPipeAgent(ctx, exe, args, false)
 	if err != nil {
@@ -699,7 +749,7 @@ func runThroughput(ctx context.Context, f *throughputFlags, exe string, log *slo
 		if err != nil {
 			return nil, err
 		}
-		gen, err := runStorm(ctx, exe, file, float64(rate), n, f.threads)
+		gen, err := runStorm(ctx, exe, syscall, file, float64(rate), n, f.threads)
 		if err != nil {
 			return nil, fmt.Errorf("rate %d: %w", rate, err)
 		}
@@ -711,9 +761,9 @@ func runThroughput(ctx context.Context, f *throughputFlags, exe string, log *slo
 		if err != nil {
 			return nil, err
 		}
-		st := measureStep(rate, gen, before, after, cpu1-cpu0, after.At.Sub(before.At))
-		log.Info("bench throughput", "target", rate, "achieved", int(st.Achieved), "lost", st.Lost,
-			"openat_events", st.OpenEvents, "agent_cpu_percent", int(st.AgentCPU))
+		st := measureStep(rate, evType, gen, before, after, cpu1-cpu0, after.At.Sub(before.At))
+		log.Info("bench throughput", "syscall", syscall, "target", rate, "achieved", int(st.Achieved), "lost", st.Lost,
+			"events", st.Events, "agent_cpu_percent", int(st.AgentCPU))
 		rep.Steps = append(rep.Steps, st)
 		if st.GeneratorLimited {
 			break
@@ -732,23 +782,42 @@ func (rep *throughputReport) writeTable(w io.Writer) error {
 	if rep.Quick {
 		mode = ", --quick (the figures mean little)"
 	}
-	fmt.Fprintf(w, "vigil bench throughput: %s, %.0fs%s\n", rep.Agent, rep.Elapsed, mode)
+	fmt.Fprintf(w, "vigil bench throughput --syscall %s: %s, %.0fs%s\n", rep.Syscall, rep.Agent, rep.Elapsed, mode)
 	fmt.Fprintf(w, "(--no-file-cache: every open reaches user space and the rules; alerts to /dev/null)\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "target opens/s\tachieved\tgenerated\topenat events\tkernel lost\tloss\tagent CPU\tagent µs/event\t")
+	fmt.Fprintf(tw, "target %s/s\tachieved\tgenerated\t%s events\tkernel lost\tloss\tagent CPU\tagent µs/event\t\n", rep.callsName(), rep.EventType)
 	for _, s := range rep.Steps {
 		note := ""
 		if s.GeneratorLimited {
 			note = "generator limit"
 		}
 		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%.2f%%\t%.0f%%\t%.2f\t%s\n", s.TargetRate, s.Achieved, s.Generated,
-			s.OpenEvents, s.Lost, s.LossPerc, s.AgentCPU, s.AgentUsPerEvent, note)
+			s.Events, s.Lost, s.LossPerc, s.AgentCPU, s.AgentUsPerEvent, note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s\n", rep.summary())
 	return err
+}
+
+// callsName names the storm's calls in column titles.
+func (rep *throughputReport) callsName() string {
+	if rep.Syscall == "prctl" {
+		return "prctl calls"
+	}
+	return "opens"
+}
+
+// zeroLossAt reports whether a step at a target of at least rate events/s
+// reached 95% of its target without loss.
+func (rep *throughputReport) zeroLossAt(rate int) bool {
+	for _, s := range rep.Steps {
+		if s.TargetRate >= rate && s.ZeroLoss && s.Achieved >= generatorShortfall*float64(s.TargetRate) {
+			return true
+		}
+	}
+	return false
 }
 
 // summary is the headline sentence.
@@ -987,7 +1056,7 @@ func runMemory(ctx context.Context, f *memoryFlags, exe string, log *slog.Logger
 	sl.kill()
 
 	log.Info("bench memory: storm", "opens", storm)
-	if _, err := runStorm(ctx, exe, file, 0, storm, 1); err != nil {
+	if _, err := runStorm(ctx, exe, "open", file, 0, storm, 1); err != nil {
 		return nil, err
 	}
 	if _, err := waitDrained(ctx, a, time.Now(), 30*time.Second); err != nil {
