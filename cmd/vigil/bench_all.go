@@ -29,9 +29,9 @@ const (
 	secThroughput = "throughput"
 	// secThroughputPrctl is the throughput with the prctl storm.
 	secThroughputPrctl = "throughput-prctl"
-	secRules      = "rules"
-	secMemory     = "memory"
-	secLatency    = "latency"
+	secRules           = "rules"
+	secMemory          = "memory"
+	secLatency         = "latency"
 )
 
 func allSections() []string {
@@ -84,11 +84,11 @@ type allReport struct {
 	Throughput *throughputReport `json:"throughput,omitempty"`
 	// ThroughputPrctl is the throughput with the prctl storm.
 	ThroughputPrctl *throughputReport `json:"throughput_prctl,omitempty"`
-	Rules      *rulesReport      `json:"rules,omitempty"`
-	Memory     *memoryReport     `json:"memory,omitempty"`
-	Latency    *latencyReport    `json:"latency,omitempty"`
-	Errors     map[string]string `json:"errors,omitempty"`
-	Elapsed    float64           `json:"elapsed_seconds"`
+	Rules           *rulesReport      `json:"rules,omitempty"`
+	Memory          *memoryReport     `json:"memory,omitempty"`
+	Latency         *latencyReport    `json:"latency,omitempty"`
+	Errors          map[string]string `json:"errors,omitempty"`
+	Elapsed         float64           `json:"elapsed_seconds"`
 	// Written is the file the markdown went to ("" when none).
 	Written string `json:"written,omitempty"`
 }

@@ -573,11 +573,11 @@ type throughputStep struct {
 	// Records and Events (of the storm's event type) are what the agent
 	// read during the step (the whole host's, not only the generator's);
 	// Lost is what the kernel could not queue.
-	Records    uint64  `json:"kernel_records"`
-	Events     uint64  `json:"events"`
-	Lost       uint64  `json:"kernel_lost"`
-	LossPerc   float64 `json:"loss_percent"`
-	AgentCPU   float64 `json:"agent_cpu_percent"` // of one core, over the step and its drain
+	Records  uint64  `json:"kernel_records"`
+	Events   uint64  `json:"events"`
+	Lost     uint64  `json:"kernel_lost"`
+	LossPerc float64 `json:"loss_percent"`
+	AgentCPU float64 `json:"agent_cpu_percent"` // of one core, over the step and its drain
 	// AgentUsPerEvent is the agent's CPU time per record read during the
 	// step: 1e6 / AgentUsPerEvent is what one core of it would take.
 	AgentUsPerEvent float64 `json:"agent_us_per_event"`
@@ -593,9 +593,9 @@ type throughputReport struct {
 	// events it makes.
 	Syscall   string           `json:"syscall"`
 	EventType string           `json:"event_type"`
-	Quick   bool             `json:"quick"`
-	Steps   []throughputStep `json:"steps"`
-	MaxRate float64          `json:"max_zero_loss_rate"`
+	Quick     bool             `json:"quick"`
+	Steps     []throughputStep `json:"steps"`
+	MaxRate   float64          `json:"max_zero_loss_rate"`
 	// Bound says what bounds MaxRate: "agent" (a higher step lost events),
 	// "generator" (the generator could not go faster, with no loss), or
 	// "none" (no step was without loss).
