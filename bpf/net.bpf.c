@@ -28,6 +28,9 @@
  * every one unless the loader narrows it to those the rules can match. In
  * .data, not .rodata, so that a reload of the rules can change it. */
 volatile __u64 connect_families = ~0ULL;
+/* The same for socket(2) calls, by the domain asked for: judged before any
+ * other work, from the argument alone. */
+volatile __u64 socket_families = ~0ULL;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -278,13 +281,16 @@ SEC("tracepoint/syscalls/sys_exit_socket")
 int trace_exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = user_regs();
+	__u64 domain = sys_arg(regs, 0);
+	if (socket_families != ~0ULL && domain < 64 && !(socket_families & (1ULL << domain)))
+		return 0;
 	__u64 type = (__u32)sys_arg(regs, 1);
 	__u64 proto = (__u32)sys_arg(regs, 2);
 	struct net_args a = {
 		.sc = VIGIL_SC_SOCKET,
 		.fd = -1,
 		.descfd = ctx->ret,
-		.domain = sys_arg(regs, 0),
+		.domain = domain,
 		.arg = type | proto << 32,
 	};
 	return emit_sock(ctx, &a);

@@ -39,6 +39,7 @@ type reloader struct {
 	sensor   interface {
 		InvalidateFileVerdicts() error
 		SetConnectFamilies(mask uint64) error
+		SetSocketFamilies(mask uint64) error
 		Captured() []event.Type
 	}
 	enf       *enforcement // nil without policies
@@ -101,6 +102,9 @@ func (r *reloader) reload(reason string) (reloadResult, error) {
 	}
 	if err := r.sensor.SetConnectFamilies(connectFamilies(l.engine, r.allEvents)); err != nil {
 		r.log.Warn("rules reloaded, but the kernel's connect filter could not be updated", "err", err)
+	}
+	if err := r.sensor.SetSocketFamilies(socketFamilies(l.engine, r.allEvents)); err != nil {
+		r.log.Warn("rules reloaded, but the kernel's socket filter could not be updated", "err", err)
 	}
 	if missing := notCaptured(l.engine, r.sensor.Captured()); len(missing) > 0 {
 		r.log.Warn("reloaded rules name system calls this agent does not capture: restart it for them",

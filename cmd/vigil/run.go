@@ -170,6 +170,7 @@ func runAgent(ctx context.Context, cfg *config.Config, reload func() (*config.Co
 		Syscalls:        syscalls,
 		FileFilter:      fileFilter(detector, cfg.Events.Stdout || cfg.Sensor.NoFileCache),
 		ConnectFamilies: connectFamilies(detector.Engine(), cfg.Events.Stdout),
+		SocketFamilies:  socketFamilies(detector.Engine(), cfg.Events.Stdout),
 		// The pipeline keeps no event past Handle: the detector's alerts
 		// carry copies, the other stages copy what they keep.
 		ReuseEvents: true,
@@ -348,6 +349,15 @@ func connectFamilies(e *engine.Engine, allEvents bool) uint64 {
 		return 0
 	}
 	return e.ConnectFamilies()
+}
+
+// socketFamilies is the kernel sensor's socket(2) filter
+// (engine.SocketFamilies); every family (0) when every event is printed.
+func socketFamilies(e *engine.Engine, allEvents bool) uint64 {
+	if allEvents {
+		return 0
+	}
+	return e.SocketFamilies()
 }
 
 // containerStage is container attribution: the metadata cache and the

@@ -32,6 +32,50 @@ func connectFamilyTable() [4]familyFD {
 	}
 }
 
+// socketField reports whether a field's value is the same for every
+// socket(2) call asking for one domain: the domain argument and the event
+// type. The descriptor's fields are not: a failed call has none.
+func socketField(name string) bool {
+	switch name {
+	case "evt.arg.domain", "evt.type":
+		return true
+	}
+	return false
+}
+
+// SocketFamilies returns the socket families (bit 1<<AF_x) whose socket(2)
+// calls some enabled rule could match, judged with only the event type and
+// the domain argument known (three-valued logic): the kernel sensor drops
+// the other families' socket calls. Families other than unix, inet, inet6
+// and netlink are always kept; so is every family when a rule's condition
+// cannot be judged.
+func (e *Engine) SocketFamilies() uint64 {
+	mask := ^uint64(0)
+	t := event.TypeSocket
+	if int(t) >= len(e.byType) {
+		return mask
+	}
+	for _, f := range connectFamilyTable() {
+		ev := &event.Event{Type: t, Syscall: &event.Syscall{Res: -1, Args: []event.Arg{
+			{Name: "fd", Kind: event.ArgFD, Num: -1},
+			{Name: "domain", Kind: event.ArgSockFamily, Num: int64(f.family)},
+			{Name: "type", Kind: event.ArgSockType},
+			{Name: "proto", Kind: event.ArgInt},
+		}}}
+		needed := false
+		for _, r := range e.byType[t] {
+			if r.cond == nil || partialWith(r.cond, ev, socketField) != triFalse {
+				needed = true
+				break
+			}
+		}
+		if !needed {
+			mask &^= 1 << f.family
+		}
+	}
+	return mask
+}
+
 // ConnectFamilies returns the socket families (bit 1<<AF_x) whose connect
 // events some enabled rule could match, judged with only the event type
 // and the descriptor's type known (three-valued logic): the kernel sensor

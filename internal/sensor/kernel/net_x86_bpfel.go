@@ -109,6 +109,7 @@ const (
 	netProgTraceExitSocket   = "trace_exit_socket"
 	netVarAgentTgid          = "agent_tgid"
 	netVarConnectFamilies    = "connect_families"
+	netVarSocketFamilies     = "socket_families"
 	netVarUnusedSock         = "unused_sock"
 	netVarWakeupBytes        = "wakeup_bytes"
 )
@@ -186,6 +187,7 @@ type netMapSpecs struct {
 type netVariableSpecs struct {
 	AgentTgid       *ebpf.VariableSpec `ebpf:"agent_tgid"`
 	ConnectFamilies *ebpf.VariableSpec `ebpf:"connect_families"`
+	SocketFamilies  *ebpf.VariableSpec `ebpf:"socket_families"`
 	UnusedSock      *ebpf.VariableSpec `ebpf:"unused_sock"`
 	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
@@ -231,6 +233,7 @@ func (m *netMaps) Close() error {
 type netVariables struct {
 	AgentTgid       *ebpf.Variable `ebpf:"agent_tgid"`
 	ConnectFamilies *ebpf.Variable `ebpf:"connect_families"`
+	SocketFamilies  *ebpf.Variable `ebpf:"socket_families"`
 	UnusedSock      *ebpf.Variable `ebpf:"unused_sock"`
 	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 }

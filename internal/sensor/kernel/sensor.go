@@ -73,6 +73,9 @@ type Options struct {
 	// others before queueing them (engine.ConnectFamilies: the families
 	// some rule can match). Zero reports every connect.
 	ConnectFamilies uint64
+	// SocketFamilies is the same for socket(2) calls, by the domain asked
+	// for (engine.SocketFamilies); zero reports every one.
+	SocketFamilies uint64
 }
 
 // Stats are the sensor's counters since New.

@@ -212,6 +212,11 @@ func (s *Sensor) loadSyscalls(ringBytes uint32, wake uint64) error {
 				return fmt.Errorf("kernel sensor: %s: set connect_families: %w", name, err)
 			}
 		}
+		if bpfGroup(g) == groupNet && s.opts.SocketFamilies != 0 {
+			if err := spec.Variables["socket_families"].Set(s.opts.SocketFamilies); err != nil {
+				return fmt.Errorf("kernel sensor: %s: set socket_families: %w", name, err)
+			}
+		}
 		if s.opts.ExcludePID > 0 {
 			if err := spec.Variables["agent_tgid"].Set(uint32(s.opts.ExcludePID)); err != nil {
 				return fmt.Errorf("kernel sensor: %s: set agent_tgid: %w", name, err)
@@ -335,6 +340,22 @@ func (s *Sensor) InvalidateFileVerdicts() error {
 	gen += 1 << 32
 	if err := s.sys.file.FsGen.Update(&zero, &gen, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("kernel sensor: bump file verdict generation: %w", err)
+	}
+	return nil
+}
+
+// SetSocketFamilies changes the socket families whose socket(2) calls are
+// reported (see Options.SocketFamilies; zero: every one), after a reload of
+// the rules. A no-op when socket is not captured.
+func (s *Sensor) SetSocketFamilies(mask uint64) error {
+	if !s.sys.loaded[groupNet] || s.sys.net.SocketFamilies == nil {
+		return nil
+	}
+	if mask == 0 {
+		mask = ^uint64(0)
+	}
+	if err := s.sys.net.SocketFamilies.Set(mask); err != nil {
+		return fmt.Errorf("kernel sensor: set socket families: %w", err)
 	}
 	return nil
 }
