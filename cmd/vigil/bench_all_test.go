@@ -45,15 +45,15 @@ func fixedAllReport() *allReport {
 				{TargetRate: 750000, Generated: 1500000, Seconds: 2.2, Achieved: 681818.2, Records: 1501000, Events: 1500100, AgentCPU: 85, AgentUsPerEvent: 1.2, ZeroLoss: true, GeneratorLimited: true},
 			},
 			MaxRate: 681818.2, Bound: "generator", Elapsed: 12},
-		Rules: &rulesReport{Mix: defaultMix, MixEvents: 5324, Target: rulesTarget, Elapsed: 9,
+		Rules: &rulesReport{Mix: defaultMix, MixEvents: 8468, Target: rulesTarget, Elapsed: 9,
 			Results: []rulesResult{
 				{Ruleset: "built-in", Source: "vigil's built-in ruleset", Rules: 75, Evaluations: 2000000, Seconds: 1.1,
-					EventsPerSec: 1818181.8, NsPerEvent: 550, Alerts: 0, Profile: []profileEntry{
+					Trials: 5, EventsPerSec: 1818181.8, MinPerSec: 1500000, MaxPerSec: 2100000, NsPerEvent: 550, Alerts: 0, Profile: []profileEntry{
 						{Function: "github.com/vigil-sec/vigil/internal/engine.build.func3", FlatPerc: 11.8, CumPerc: 75.3},
 						{Function: "indexbody", FlatPerc: 7.1, CumPerc: 7.1},
 					}},
 				{Ruleset: "falco", Source: "Falco's stable ruleset (falco_rules.yaml)", Rules: 25, Evaluations: 2000000, Seconds: 0.9,
-					EventsPerSec: 2222222.2, NsPerEvent: 450, Alerts: 3, Pass: true},
+					Trials: 5, EventsPerSec: 2222222.2, MinPerSec: 2000000, MaxPerSec: 2500000, NsPerEvent: 450, Alerts: 3, Pass: true},
 			}},
 		Memory: &memoryReport{Agent: "vigil run --no-file-cache --stats-interval 100ms", ExtraProcesses: 10000, StormOpens: 1000000,
 			TargetMiB: 100, Pass: true, Elapsed: 40, Phases: []memoryPhase{

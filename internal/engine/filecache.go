@@ -6,14 +6,14 @@ import "github.com/vigil-sec/vigil/internal/event"
 // it starts again empty.
 const FileCacheMax = 16384
 
-// fileKey is what a rule's verdict on a file depends on (see fileField):
-// the event type, and the descriptor's path, type and whether the call
-// created it (the fd fields read fd.num's sign).
-type fileKey struct {
+// fileVerdict is the candidates for one file, one event type, one
+// descriptor type and one outcome: what a rule's verdict on a file depends
+// on besides the path (see fileField; the fd fields read fd.num's sign).
+type fileVerdict struct {
 	typ    event.Type
 	fdType event.FDType
 	ok     bool
-	name   string
+	rules  []*Rule
 }
 
 // FileCache remembers, per open-family event type and file, which of the
@@ -24,8 +24,10 @@ type fileKey struct {
 // over and over. It belongs to one Engine; Eval with another starts it
 // again empty. Not safe for concurrent use: a Detector owns one.
 type FileCache struct {
-	engine       *Engine
-	m            map[fileKey][]*Rule
+	engine *Engine
+	// by path: usually one verdict (one open type, one outcome)
+	m            map[string][]fileVerdict
+	n            int // verdicts in m
 	hits, misses uint64
 }
 
@@ -36,13 +38,16 @@ func (c *FileCache) Stats() (hits, misses uint64) { return c.hits, c.misses }
 // file, from c or by evaluating them with only the file known.
 func (e *Engine) fileRules(ev *event.Event, c *FileCache) []*Rule {
 	if c.engine != e || c.m == nil {
-		c.engine, c.m = e, make(map[fileKey][]*Rule)
+		c.engine, c.m, c.n = e, make(map[string][]fileVerdict), 0
 	}
 	fd := ev.Syscall.FD
-	k := fileKey{typ: ev.Type, fdType: fd.Type, ok: fd.Num >= 0, name: fd.Name}
-	if rs, ok := c.m[k]; ok {
-		c.hits++
-		return rs
+	ok := fd.Num >= 0
+	vs := c.m[fd.Name]
+	for i := range vs {
+		if v := &vs[i]; v.typ == ev.Type && v.fdType == fd.Type && v.ok == ok {
+			c.hits++
+			return v.rules
+		}
 	}
 	c.misses++
 	var rs []*Rule
@@ -51,9 +56,11 @@ func (e *Engine) fileRules(ev *event.Event, c *FileCache) []*Rule {
 			rs = append(rs, r)
 		}
 	}
-	if len(c.m) >= FileCacheMax {
+	if c.n >= FileCacheMax {
 		clear(c.m)
+		c.n, vs = 0, nil
 	}
-	c.m[k] = rs
+	c.m[fd.Name] = append(vs, fileVerdict{typ: ev.Type, fdType: fd.Type, ok: ok, rules: rs})
+	c.n++
 	return rs
 }
