@@ -333,6 +333,9 @@ func (rep *allReport) targets() []target {
 			})
 		}
 	}
+	if rep.Overhead != nil {
+		ts = append(ts, rep.Overhead.floorTargets()...)
+	}
 	if r := rep.ThroughputPrctl; r != nil {
 		ts = append(ts, target{
 			What:   fmt.Sprintf("no loss at %s events/s (prctl storm)", thousands(zeroLossTarget)),
@@ -352,6 +355,42 @@ func (rep *allReport) targets() []target {
 		Figure: fmt.Sprintf("%.1f min", rep.Elapsed/60),
 		Met:    rep.Elapsed < harnessTarget.Seconds(),
 	})
+	return ts
+}
+
+// overheadFloorFactor is the target: Vigil's overhead (1 - ratio)
+// at most this many times the do-nothing floor's, on every workload.
+const overheadFloorFactor = 1.5
+
+// floorTargets checks, per workload, the built-in rules' overhead against
+// the floor's: met when it is at most overheadFloorFactor times the
+// floor's, or when Vigil kept at least the floor's throughput.
+func (rep *overheadReport) floorTargets() []target {
+	var ts []target
+	for _, w := range rep.Workloads {
+		var floor, vigil *configResult
+		for i := range w.Results {
+			switch w.Results[i].Config {
+			case cfgFloor:
+				floor = &w.Results[i]
+			case cfgVigilDefault:
+				vigil = &w.Results[i]
+			}
+		}
+		if floor == nil || vigil == nil {
+			continue
+		}
+		fo, vo := 1-floor.RatioMedian, 1-vigil.RatioMedian
+		fig := fmt.Sprintf("overhead %.3f, the floor's %.3f", vo, fo)
+		if fo > 0 {
+			fig += fmt.Sprintf(" (%.2fx)", vo/fo)
+		}
+		ts = append(ts, target{
+			What:   fmt.Sprintf("%s: overhead with the built-in rules at most %.1fx the floor's", w.Name, overheadFloorFactor),
+			Figure: fig,
+			Met:    vigil.RatioMedian >= floor.RatioMedian || vo <= overheadFloorFactor*fo,
+		})
+	}
 	return ts
 }
 

@@ -22,6 +22,13 @@ func fixedAllReport() *allReport {
 					{Config: cfgVigilFalco, RatioMedian: 0.853, RatioMin: 0.771, RatioMax: 0.879},
 					{Config: cfgVigilDefault, RatioMedian: 0.838, RatioMin: 0.789, RatioMax: 0.935},
 				}},
+				{Name: "connect", Description: "TCP connect+accept+close over loopback", Ops: 20000, Results: []configResult{
+					{Config: cfgNone, MedianOps: 18000, RatioMedian: 1, RatioMin: 1, RatioMax: 1},
+					{Config: cfgFloor, RatioMedian: 0.95, RatioMin: 0.9, RatioMax: 1.01},
+					{Config: "auditd", RatioMedian: 0.41, RatioMin: 0.38, RatioMax: 0.45},
+					{Config: cfgVigilFalco, RatioMedian: 0.85, RatioMin: 0.8, RatioMax: 0.9},
+					{Config: cfgVigilDefault, RatioMedian: 0.8, RatioMin: 0.75, RatioMax: 0.82},
+				}},
 				{Name: "redis", Description: "redis-benchmark -t get", Ops: 100000, Unavailable: "no apt-get"},
 			},
 			Agents: []agentReport{
