@@ -320,6 +320,17 @@ type target struct {
 	What   string
 	Figure string
 	Met    bool
+	// Noise: the run cannot tell (the difference is within the run's
+	// spread); neither met nor missed.
+	Noise bool
+}
+
+// state is "met", "missed" or "noise".
+func (t target) state() string {
+	if t.Noise {
+		return "noise"
+	}
+	return metMissed(t.Met)
 }
 
 func (rep *allReport) targets() []target {
@@ -364,7 +375,9 @@ const overheadFloorFactor = 1.5
 
 // floorTargets checks, per workload, the built-in rules' overhead against
 // the floor's: met when it is at most overheadFloorFactor times the
-// floor's, or when Vigil kept at least the floor's throughput.
+// floor's, or when Vigil kept at least the floor's throughput; noise when
+// missed but the floor's overhead is smaller than half the spread of its
+// own ratios (the run cannot measure it, let alone 1.5 times it).
 func (rep *overheadReport) floorTargets() []target {
 	var ts []target
 	for _, w := range rep.Workloads {
@@ -385,11 +398,16 @@ func (rep *overheadReport) floorTargets() []target {
 		if fo > 0 {
 			fig += fmt.Sprintf(" (%.2fx)", vo/fo)
 		}
-		ts = append(ts, target{
+		t := target{
 			What:   fmt.Sprintf("%s: overhead with the built-in rules at most %.1fx the floor's", w.Name, overheadFloorFactor),
 			Figure: fig,
 			Met:    vigil.RatioMedian >= floor.RatioMedian || vo <= overheadFloorFactor*fo,
-		})
+		}
+		if halfSpread := (floor.RatioMax - floor.RatioMin) / 2; !t.Met && fo < halfSpread {
+			t.Noise = true
+			t.Figure += fmt.Sprintf("; the floor's overhead is within its spread (+-%.3f)", halfSpread)
+		}
+		ts = append(ts, t)
 	}
 	return ts
 }
@@ -457,7 +475,7 @@ func (rep *allReport) writeTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n== targets\n")
 	for _, t := range rep.targets() {
-		fmt.Fprintf(w, "  %-7s %s: %s\n", metMissed(t.Met), t.What, t.Figure)
+		fmt.Fprintf(w, "  %-7s %s: %s\n", t.state(), t.What, t.Figure)
 	}
 	if rep.Written != "" {
 		fmt.Fprintf(w, "\nwritten: %s\n", rep.Written)
@@ -516,9 +534,14 @@ func (rep *allReport) writeMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "\n## Targets\n\n")
 	var rows [][]string
 	for _, t := range rep.targets() {
-		rows = append(rows, []string{t.What, t.Figure, metMissed(t.Met)})
+		rows = append(rows, []string{t.What, t.Figure, t.state()})
 	}
 	mdTable(&b, []string{"target", "this run", ""}, rows)
+	if rep.Overhead != nil {
+		fmt.Fprintf(&b, "\nOverhead is 1 minus the median throughput ratio below. A workload's comparison with the\n")
+		fmt.Fprintf(&b, "floor is \"noise\" when it is not met but the floor's own overhead is smaller than half the\n")
+		fmt.Fprintf(&b, "spread of the floor's ratios: this run could not measure the floor, let alone 1.5 times it.\n")
+	}
 
 	for _, s := range allSections() {
 		title := map[string]string{
