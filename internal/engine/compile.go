@@ -32,6 +32,11 @@ type checkNode struct {
 	// isType marks evt.type = / in / != checks, whose event types the
 	// index uses.
 	isType bool
+	// For a check that holds exactly when a string field has a value that
+	// match accepts (mergeableOp): the field's accessor and the matcher.
+	// build merges such siblings of an or on the same field.
+	str   func(*event.Event) (string, bool)
+	match func(string) bool
 }
 
 func (n *andNode) format(b *strings.Builder) { formatList(b, "and", n.kids) }
@@ -106,9 +111,9 @@ func build(n node) pred {
 			return true
 		}
 	case *orNode:
-		ps := make([]pred, len(n.kids))
-		for i, k := range n.kids {
-			ps[i] = build(k)
+		ps := make([]pred, 0, len(n.kids))
+		for _, k := range mergeOr(n.kids) {
+			ps = append(ps, k)
 		}
 		if len(ps) == 2 {
 			a, b := ps[0], ps[1]
@@ -124,6 +129,56 @@ func build(n node) pred {
 		}
 	}
 	return func(*event.Event) bool { return false }
+}
+
+// mergeOr builds the kids of an or, merging the string checks on one
+// field (same text, mergeable operators) into one predicate that reads the
+// field once and tries each matcher in turn: "fd.name endswith a or
+// fd.name endswith b" costs one field read. Predicates are pure, so the
+// merged check holds exactly when one of the checks would.
+func mergeOr(kids []node) []pred {
+	var out []pred
+	groups := map[string]int{} // field -> index in out of its merged group
+	var merged [][]func(string) bool
+	var getters []func(*event.Event) (string, bool)
+	var groupOf []int // out index -> group, -1 when not merged
+	for _, k := range kids {
+		c, ok := k.(*checkNode)
+		if !ok || c.str == nil || c.match == nil {
+			out = append(out, build(k))
+			groupOf = append(groupOf, -1)
+			continue
+		}
+		if i, ok := groups[c.field]; ok {
+			g := groupOf[i]
+			merged[g] = append(merged[g], c.match)
+			continue
+		}
+		groups[c.field] = len(out)
+		groupOf = append(groupOf, len(merged))
+		merged = append(merged, []func(string) bool{c.match})
+		getters = append(getters, c.str)
+		out = append(out, c.pred)
+	}
+	for i, g := range groupOf {
+		if g < 0 || len(merged[g]) < 2 {
+			continue
+		}
+		get, ms := getters[g], merged[g]
+		out[i] = func(ev *event.Event) bool {
+			s, ok := get(ev)
+			if !ok {
+				return false
+			}
+			for _, m := range ms {
+				if m(s) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return out
 }
 
 // Catalog resolves field names (fields.Catalog implements it).
@@ -493,7 +548,24 @@ func (c *compiler) check(ce *rules.CompareExpr) *compiled {
 		return fail()
 	}
 	n.pred = p
+	if g.kind == fields.KindString && mergeableOp(ce.Op) {
+		// or of such checks on one field test the field once (build)
+		n.str = g.str
+		n.match, _ = stringMatcher(ce.Op, n.values)
+	}
 	return out
+}
+
+// mergeableOp reports whether op's check holds exactly when the field has
+// a value and the value matches (not != and its kin, which hold on <NA>
+// differently): an or of such checks on one field is the field read once
+// and any matcher.
+func mergeableOp(op string) bool {
+	switch op {
+	case "=", "==", "in", "contains", "startswith", "endswith", "glob", "pmatch":
+		return true
+	}
+	return false
 }
 
 // positiveOp is the operator whose negation op is ("=" for "!=").

@@ -104,7 +104,7 @@ func (e *Engine) FileVerdict(ev *event.Event) bool {
 func buildPossible(n node, known func(string) bool) pred {
 	switch n := n.(type) {
 	case *checkNode:
-		if !known(n.field) || (n.rhs != "" && !known(n.rhs)) {
+		if !isKnown(n, known) {
 			return nil
 		}
 		return n.pred
@@ -124,17 +124,27 @@ func buildPossible(n node, known func(string) bool) pred {
 		}
 		return allOf(ps)
 	case *orNode:
-		ps := make([]pred, 0, len(n.kids))
+		var checks []node // known checks: merged (mergeOr)
+		var ps []pred
 		for _, k := range n.kids {
+			if c, ok := k.(*checkNode); ok && isKnown(c, known) {
+				checks = append(checks, c)
+				continue
+			}
 			p := buildPossible(k, known)
 			if p == nil {
 				return nil // one kid possible whatever: so is the or
 			}
 			ps = append(ps, p)
 		}
-		return anyOf(ps)
+		return anyOf(append(mergeOr(checks), ps...))
 	}
 	return nil
+}
+
+// isKnown reports whether every field c reads is known.
+func isKnown(c *checkNode, known func(string) bool) bool {
+	return known(c.field) && (c.rhs == "" || known(c.rhs))
 }
 
 // buildCertain compiles n into a predicate that is true when n is
@@ -144,7 +154,7 @@ func buildPossible(n node, known func(string) bool) pred {
 func buildCertain(n node, known func(string) bool) pred {
 	switch n := n.(type) {
 	case *checkNode:
-		if !known(n.field) || (n.rhs != "" && !known(n.rhs)) {
+		if !isKnown(n, known) {
 			return nil
 		}
 		return n.pred
@@ -166,12 +176,18 @@ func buildCertain(n node, known func(string) bool) pred {
 		}
 		return allOf(ps)
 	case *orNode:
+		var checks []node // known checks: merged (mergeOr)
 		var ps []pred
 		for _, k := range n.kids {
+			if c, ok := k.(*checkNode); ok && isKnown(c, known) {
+				checks = append(checks, c)
+				continue
+			}
 			if c := buildCertain(k, known); c != nil {
 				ps = append(ps, c)
 			}
 		}
+		ps = append(mergeOr(checks), ps...)
 		if len(ps) == 0 {
 			return nil
 		}

@@ -230,7 +230,13 @@ func stringMatcher(op string, vals []string) (func(string) bool, error) {
 			lv := strings.ToLower(v)
 			return func(s string) bool { return fields.Glob(lv, strings.ToLower(s)) }, nil
 		}
-		return func(s string) bool { return fields.Glob(v, s) }, nil
+		// Most patterns start with a literal ("/dev/sd[a-z]*"): test it
+		// first, the matcher only for names that have it.
+		lit := v[:len(v)-len(strings.TrimLeftFunc(v, func(r rune) bool { return !strings.ContainsRune(`*?[\\`, r) }))]
+		if lit == "" {
+			return func(s string) bool { return fields.Glob(v, s) }, nil
+		}
+		return func(s string) bool { return strings.HasPrefix(s, lit) && fields.Glob(v, s) }, nil
 	case "regex":
 		v, err := one()
 		if err != nil {

@@ -32,9 +32,22 @@ func TestGlobMatch(t *testing.T) {
 		{"[", "[", true},
 		{"", "", true},
 		{"", "a", false},
+		{"/dev/sd[a-z]*", "/dev/sda1", true},
+		{"/dev/sd[a-z]*", "/dev/s", false},
+		{"/dev/sd[a-z]*", "/etc/sda", false},
+		{`/a\*b`, "/a*b", true},
+		{`/a\*b`, "/axb", false},
 	} {
 		if got := fields.Glob(tc.pat, tc.s); got != tc.want {
 			t.Errorf("fields.Glob(%q, %q) = %v, want %v", tc.pat, tc.s, got, tc.want)
+		}
+		// The compiled matcher tests the literal prefix first: same answers.
+		m, err := stringMatcher("glob", []string{tc.pat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m(tc.s); got != tc.want {
+			t.Errorf("glob matcher %q on %q = %v, want %v", tc.pat, tc.s, got, tc.want)
 		}
 	}
 }
