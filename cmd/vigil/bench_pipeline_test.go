@@ -204,7 +204,7 @@ func TestBenchAllQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(t.TempDir(), "performance.md")
-	cmd := exec.Command(bin, "bench", "all", "--quick", "--json", "--sections", "throughput,rules,memory,latency",
+	cmd := exec.Command(bin, "bench", "all", "--quick", "--json", "--sections", "throughput,throughput-prctl,rules,memory,latency",
 		"--falco-rules", rulesPath, "--write", doc)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
