@@ -124,22 +124,32 @@ func buildPossible(n node, known func(string) bool) pred {
 		}
 		return allOf(ps)
 	case *orNode:
-		var checks []node // known checks: merged (mergeOr)
-		var ps []pred
-		for _, k := range n.kids {
-			if c, ok := k.(*checkNode); ok && isKnown(c, known) {
-				checks = append(checks, c)
-				continue
-			}
+		checks, rest := knownChecks(n.kids, known)
+		ps := mergeOr(checks)
+		for _, k := range rest {
 			p := buildPossible(k, known)
 			if p == nil {
 				return nil // one kid possible whatever: so is the or
 			}
 			ps = append(ps, p)
 		}
-		return anyOf(append(mergeOr(checks), ps...))
+		return anyOf(ps)
 	}
 	return nil
+}
+
+// knownChecks splits the kids of an or into the checks whose fields are
+// all known (merged by mergeOr: for them possible and certain are the
+// check itself) and the rest.
+func knownChecks(kids []node, known func(string) bool) (checks, rest []node) {
+	for _, k := range kids {
+		if c, ok := k.(*checkNode); ok && isKnown(c, known) {
+			checks = append(checks, c)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	return checks, rest
 }
 
 // isKnown reports whether every field c reads is known.
@@ -176,18 +186,13 @@ func buildCertain(n node, known func(string) bool) pred {
 		}
 		return allOf(ps)
 	case *orNode:
-		var checks []node // known checks: merged (mergeOr)
-		var ps []pred
-		for _, k := range n.kids {
-			if c, ok := k.(*checkNode); ok && isKnown(c, known) {
-				checks = append(checks, c)
-				continue
-			}
+		checks, rest := knownChecks(n.kids, known)
+		ps := mergeOr(checks)
+		for _, k := range rest {
 			if c := buildCertain(k, known); c != nil {
 				ps = append(ps, c)
 			}
 		}
-		ps = append(mergeOr(checks), ps...)
 		if len(ps) == 0 {
 			return nil
 		}
