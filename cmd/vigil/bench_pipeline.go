@@ -783,7 +783,7 @@ func (rep *throughputReport) writeTable(w io.Writer) error {
 		mode = ", --quick (the figures mean little)"
 	}
 	fmt.Fprintf(w, "vigil bench throughput --syscall %s: %s, %.0fs%s\n", rep.Syscall, rep.Agent, rep.Elapsed, mode)
-	fmt.Fprintf(w, "(--no-file-cache: every open reaches user space and the rules; alerts to /dev/null)\n\n")
+	fmt.Fprintf(w, "(--no-file-cache: every event reaches user space and the rules; alerts to /dev/null)\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "target %s/s\tachieved\tgenerated\t%s events\tkernel lost\tloss\tagent CPU\tagent µs/event\t\n", rep.callsName(), rep.EventType)
 	for _, s := range rep.Steps {

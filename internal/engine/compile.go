@@ -98,37 +98,56 @@ func build(n node) pred {
 		for i, k := range n.kids {
 			ps[i] = build(k)
 		}
-		if len(ps) == 2 {
-			a, b := ps[0], ps[1]
-			return func(ev *event.Event) bool { return a(ev) && b(ev) }
+		if p := allOf(ps); p != nil {
+			return p
 		}
-		return func(ev *event.Event) bool {
-			for _, p := range ps {
-				if !p(ev) {
-					return false
-				}
-			}
-			return true
-		}
+		return func(*event.Event) bool { return true } // and of nothing
 	case *orNode:
-		ps := make([]pred, 0, len(n.kids))
-		for _, k := range mergeOr(n.kids) {
-			ps = append(ps, k)
-		}
-		if len(ps) == 2 {
-			a, b := ps[0], ps[1]
-			return func(ev *event.Event) bool { return a(ev) || b(ev) }
-		}
-		return func(ev *event.Event) bool {
-			for _, p := range ps {
-				if p(ev) {
-					return true
-				}
-			}
-			return false
+		if ps := mergeOr(n.kids); len(ps) > 0 {
+			return anyOf(ps)
 		}
 	}
 	return func(*event.Event) bool { return false }
+}
+
+// allOf is the conjunction of ps; nil (true) when ps is empty.
+func allOf(ps []pred) pred {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(ev *event.Event) bool { return a(ev) && b(ev) }
+	}
+	return func(ev *event.Event) bool {
+		for _, p := range ps {
+			if !p(ev) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// anyOf is the disjunction of ps, which is not empty.
+func anyOf(ps []pred) pred {
+	switch len(ps) {
+	case 1:
+		return ps[0]
+	case 2:
+		a, b := ps[0], ps[1]
+		return func(ev *event.Event) bool { return a(ev) || b(ev) }
+	}
+	return func(ev *event.Event) bool {
+		for _, p := range ps {
+			if p(ev) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // mergeOr builds the kids of an or, merging the string checks on one

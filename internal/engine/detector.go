@@ -100,10 +100,6 @@ func (d *Detector) Write(ev *event.Event) error {
 // each pass so that every pass costs what the first did.
 func (d *Detector) ForgetFiles() { d.files = FileCache{} }
 
-// FileCacheStats returns the file cache's hits and misses since it was
-// last emptied. Only from the goroutine that calls Write.
-func (d *Detector) FileCacheStats() (hits, misses uint64) { return d.files.Stats() }
-
 // AlertCounts lists the alerts raised by each rule that can fire (see
 // Engine.AlertCounts), then by DropRule. Safe from any goroutine.
 func (d *Detector) AlertCounts() []RuleAlerts {

@@ -67,10 +67,6 @@ type Rule struct {
 // Matches counts the alerts the rule raised.
 func (r *Rule) Matches() uint64 { return r.matches.Load() }
 
-// Test reports whether ev satisfies the rule's condition, without raising
-// an alert or counting a match; false for a rule that is not Loaded.
-func (r *Rule) Test(ev *event.Event) bool { return r.Loaded && r.pred != nil && r.pred(ev) }
-
 type outPart struct {
 	text  string
 	field int // index into outVals, -1 for literal text
